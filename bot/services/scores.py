@@ -1,0 +1,133 @@
+"""Scorecards ("how am I doing?") and leaderboards, as data for the handlers to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from bot.metrics import ORDER, from_base
+from bot.models import Metric, Person, Role, Team
+from bot.pace import BonusTier, Pace, bonus_tier, compute_pace, competition_rank
+from bot.periods import Period
+from bot.services import leave, stats, targets
+from bot.services.org import members
+from bot.workcal import calendar_for
+
+# The metric a bonus is paid on: the first one in this order that has a target.
+BONUS_METRICS = (Metric.REVENUE, Metric.DEALS, Metric.CALLS, Metric.CONNECTED, Metric.TALK)
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    metric: Metric
+    actual: Decimal  # display units: money in currency, talk in minutes
+    target: Decimal | None
+    pace: Pace
+    rank: int | None  # in the team, by actual
+    of: int
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    person: Person
+    team: Team | None
+    period: Period
+    today: date
+    lines: list[MetricLine]
+    connect_rate: Decimal | None
+    avg_deal: Decimal | None
+    avg_call_minutes: Decimal | None
+    bonus_metric: Metric | None
+    bonus: BonusTier | None
+    bonus_percent: Decimal | None  # projected % of target the tier is judged on
+    days_off: int
+
+    @property
+    def targeted(self) -> list[MetricLine]:
+        return [line for line in self.lines if line.target is not None]
+
+    @property
+    def untargeted(self) -> list[MetricLine]:
+        return [line for line in self.lines if line.target is None]
+
+
+def _ratio(numerator, denominator, places: str = "0.1") -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))
+
+
+def team_calendar(team: Team | None, default_tz: str):
+    return calendar_for(team.holidays if team else None, team.tz if team else default_tz)
+
+
+def scorecard(person: Person, team: Team | None, period: Period, *, today: date, tiers: tuple[BonusTier, ...],
+              default_tz: str, session: Session) -> Scorecard:
+    if team is not None:
+        people, everyone = ranked_members(team, period, session=session)
+        if person.id not in everyone:
+            everyone[person.id] = stats.person_totals([person.id], period.start, period.end, session=session)[person.id]
+    else:
+        everyone = stats.person_totals([person.id], period.start, period.end, session=session)
+    mine = everyone[person.id]
+    goals = targets.targets_for("person", [person.id], period, session=session)
+    off = leave.days_off(person.id, period.start, period.end, session=session)
+    calendar = team_calendar(team, default_tz)
+    lines = []
+    for metric in ORDER:
+        target = from_base(metric, goals.get((person.id, metric)))
+        actual = from_base(metric, mine.get(metric))
+        ranked = competition_rank([(pid, Decimal(t.get(metric))) for pid, t in everyone.items()])
+        rank = next((r for r, pid, _ in ranked if pid == person.id), None)
+        pace = compute_pace(actual, target, period, today, calendar, off)
+        lines.append(MetricLine(metric, actual, target, pace, rank, len(everyone)))
+    bonus_line = next((line for m in BONUS_METRICS for line in lines if line.metric is m and line.target), None)
+    percent = bonus_line.pace.projected_percent if bonus_line else None
+    return Scorecard(
+        person=person, team=team, period=period, today=today, lines=lines,
+        connect_rate=_ratio(mine.connected * 100, mine.calls),
+        avg_deal=_ratio(Decimal(mine.revenue) / 100, mine.deals, "0.01"),
+        avg_call_minutes=_ratio(mine.talk, mine.connected),
+        bonus_metric=bonus_line.metric if bonus_line else None,
+        bonus=bonus_tier(percent, tiers) if bonus_line else None,
+        bonus_percent=percent, days_off=len(off))
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int | None  # None: no target, when ranking by per cent
+    person_id: int
+    name: str
+    value: Decimal
+    percent: Decimal | None
+
+
+def ranked_members(team: Team, period: Period, *, session: Session) -> tuple[dict[int, Person], dict[int, stats.Totals]]:
+    """The members who compete, with their totals: reps, and managers or admins only when they sell."""
+    team_members = members(team.id, session=session)
+    totals = stats.person_totals([p.id for p in team_members], period.start, period.end, session=session)
+    people = {p.id: p for p in team_members if p.role == Role.REP or any(vars(totals[p.id]).values())}
+    return people, {pid: totals[pid] for pid in people}
+
+
+def leaderboard(team: Team, metric: Metric, period: Period, *, by_percent: bool, session: Session) -> list[BoardRow]:
+    """Every member ranked by the metric, or by per cent of their own target (fair across targets)."""
+    people, totals = ranked_members(team, period, session=session)
+    goals = targets.targets_for("person", list(people), period, session=session)
+    values = {pid: from_base(metric, t.get(metric)) for pid, t in totals.items()}
+    percents = {}
+    for pid in people:
+        goal = goals.get((pid, metric))
+        percents[pid] = (Decimal(totals[pid].get(metric)) * 100 / goal).quantize(Decimal("0.1")) if goal else None
+    if by_percent:
+        ranked = competition_rank([(pid, percents[pid]) for pid in people if percents[pid] is not None])
+        rows = [BoardRow(r, pid, people[pid].name, values[pid], percents[pid]) for r, pid, _ in ranked]
+        rows += [BoardRow(None, pid, people[pid].name, values[pid], None)
+                 for pid in people if percents[pid] is None]
+        return rows
+    ranked = competition_rank([(pid, values[pid]) for pid in people])
+    return [BoardRow(r, pid, people[pid].name, values[pid], percents[pid]) for r, pid, _ in ranked]
+

@@ -1,0 +1,61 @@
+"""Aggregates of activity and deals over a date range, in one query per table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.models import Activity, Deal, Metric, Person
+
+
+@dataclass
+class Totals:
+    """One person's (or a team's) sums over a period, in base units (revenue in cents)."""
+
+    calls: int = 0
+    connected: int = 0
+    talk: int = 0
+    deals: int = 0
+    revenue: int = 0
+
+    def get(self, metric: Metric) -> int:
+        return getattr(self, metric.value)
+
+    def add(self, other: "Totals") -> "Totals":
+        return Totals(*(getattr(self, m.value) + getattr(other, m.value) for m in Metric))
+
+
+def person_totals(person_ids: list[int] | None, start: date, end: date, *, team_id: int | None = None,
+                  session: Session) -> dict[int, Totals]:
+    """Totals per person, for the given people or every member of `team_id` (members with nothing get zeros)."""
+    if team_id is not None:
+        person_ids = list(session.exec(select(Person.id).where(Person.team_id == team_id)).all())
+    ids = list(person_ids or [])
+    result = {pid: Totals() for pid in ids}
+    if not ids:
+        return result
+    acts = session.exec(
+        select(Activity.person_id, func.sum(Activity.dialed), func.sum(Activity.connected),
+               func.sum(Activity.talk_minutes))
+        .where(Activity.person_id.in_(ids), Activity.day >= start, Activity.day <= end)
+        .group_by(Activity.person_id)).all()
+    for pid, dialed, connected, talk in acts:
+        t = result[pid]
+        t.calls, t.connected, t.talk = int(dialed or 0), int(connected or 0), int(talk or 0)
+    deals = session.exec(
+        select(Deal.person_id, func.count(Deal.id), func.sum(Deal.amount_cents))
+        .where(Deal.person_id.in_(ids), Deal.day >= start, Deal.day <= end, Deal.voided == False)  # noqa: E712
+        .group_by(Deal.person_id)).all()
+    for pid, count, cents in deals:
+        result[pid].deals, result[pid].revenue = int(count), int(cents or 0)
+    return result
+
+
+def team_deals(team_id: int, start: date, end: date, *, session: Session, limit: int = 50) -> list[Deal]:
+    return list(session.exec(
+        select(Deal).join(Person, Person.id == Deal.person_id)
+        .where(Person.team_id == team_id, Deal.day >= start, Deal.day <= end, Deal.voided == False)  # noqa: E712
+        .order_by(Deal.day.desc(), Deal.id.desc()).limit(limit)).all())

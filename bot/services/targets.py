@@ -1,0 +1,36 @@
+"""Targets for a person or a team, per metric and period."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.models import Metric, Target
+from bot.periods import Period
+
+
+def set_target(scope: str, scope_id: int, metric: Metric, period: Period, value: int, *, set_by: int | None,
+               now: datetime, session: Session) -> tuple[Target, int | None]:
+    """Create or replace a target; returns it and the value it replaced (None if new)."""
+    row = session.exec(select(Target).where(
+        Target.scope == scope, Target.scope_id == scope_id, Target.metric == metric.value,
+        Target.period_kind == period.kind.value, Target.period_start == period.start)).first()
+    previous = row.value if row else None
+    if row is None:
+        row = Target(scope=scope, scope_id=scope_id, metric=metric.value, period_kind=period.kind.value,
+                     period_start=period.start, value=value, updated_at=now)
+    row.value, row.set_by, row.updated_at = value, set_by, now
+    session.add(row)
+    session.flush()
+    return row, previous
+
+
+def targets_for(scope: str, scope_ids: list[int], period: Period, *, session: Session) -> dict[tuple[int, Metric], int]:
+    """{(scope id, metric): value in base units} for the exact period."""
+    if not scope_ids:
+        return {}
+    rows = session.exec(select(Target).where(
+        Target.scope == scope, Target.scope_id.in_(scope_ids), Target.period_kind == period.kind.value,
+        Target.period_start == period.start)).all()
+    return {(row.scope_id, Metric(row.metric)): row.value for row in rows}

@@ -1,0 +1,10 @@
+"""What the bot does with each command; every module registers itself with `register(router)`."""
+
+from __future__ import annotations
+
+from handlers import activity, deals, help, leaderboard, leave, progress, sentence, targets, team
+
+
+def register_all(router) -> None:
+    for module in (help, activity, deals, progress, leaderboard, targets, leave, team, sentence):
+        module.register(router)

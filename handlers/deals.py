@@ -1,0 +1,79 @@
+"""`won`: a closed deal, the rep's new progress, and the team's congratulation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.errors import UserError
+from bot.messages import Mention, Priority, Reply, Target
+from bot.models import Deal, Metric
+from bot.parsing import ParseError, parse_amount
+from bot.periods import PeriodKind, period_containing
+from bot.router import Ctx, Router
+from bot.services import activity, org, scores, stats
+from handlers.common import split_trailing_date, undo_buttons
+
+
+def save_deal(ctx: Ctx, amount: Decimal, customer: str | None, day: date) -> Deal:
+    team = ctx.require_team()
+    return activity.record_deal(ctx.person, amount, customer, day=day, today=ctx.today,
+                                window_days=ctx.app.settings.log_window_days, currency=team.currency,
+                                now=ctx.now, batch=ctx.batch, session=ctx.session)
+
+
+def parse_won(ctx: Ctx, args: str) -> tuple[Decimal, str | None, date | None]:
+    """`won 12万 华为 [date]` or `won Acme 50k`: the amount first or last, the rest is the customer."""
+    tokens, day = split_trailing_date(ctx, args.split())
+    if not tokens:
+        raise UserError("missing_args")
+    try:
+        return parse_amount(tokens[0]), " ".join(tokens[1:]) or None, day
+    except ParseError as first:
+        if len(tokens) > 1:
+            try:
+                return parse_amount(tokens[-1]), " ".join(tokens[:-1]), day
+            except ParseError:
+                pass
+        raise first
+
+
+def won_command(ctx: Ctx) -> list[Reply]:
+    amount, customer, day = parse_won(ctx, ctx.args)
+    deal = save_deal(ctx, amount, customer, day or ctx.today)
+    answer = ctx.reply("deal_saved", deal=deal, amount=amount, currency=deal.currency)
+    answer.buttons = undo_buttons(ctx)
+    return [answer, *announce_and_progress(ctx, deal)]
+
+
+def announce_and_progress(ctx: Ctx, deal: Deal, *, with_progress: bool = True) -> list[Reply]:
+    """The rep's month after this deal, and the announcement to the team's channel."""
+    team = ctx.require_team()
+    month = period_containing(PeriodKind.MONTH, ctx.today)
+    replies = []
+    if with_progress:
+        card = scores.scorecard(ctx.person, team, month, today=ctx.today, tiers=ctx.app.settings.tiers,
+                                default_tz=ctx.app.settings.tz, session=ctx.session)
+        replies.append(ctx.reply("deal_progress", card=card, currency=team.currency,
+                                 revenue=_line(card, Metric.REVENUE), deals=_line(card, Metric.DEALS)))
+    if True:
+        totals = stats.person_totals(None, month.start, month.end, team_id=team.id, session=ctx.session)
+        team_revenue = Decimal(sum(t.revenue for t in totals.values())) / 100
+        mine = totals.get(ctx.person.id)
+        text = ctx.app.i18n.render(
+            team.lang, "deal_announcement", name=ctx.person.name, amount=Decimal(deal.amount_cents) / 100,
+            customer=deal.customer, currency=deal.currency, month_revenue=Decimal(mine.revenue) / 100 if mine else 0,
+            month_deals=mine.deals if mine else 0, team_revenue=team_revenue, team=team.name)
+        accounts = org.accounts_of(ctx.person.id, session=ctx.session)
+        replies.append(Reply(text=text, target=Target.team(team.id), lang=team.lang, kind="announcement",
+                             priority=Priority.URGENT, mentions=[Mention(ctx.person.name, accounts)],
+                             key=f"deal:{deal.id}"))
+    return replies
+
+
+def _line(card, metric):
+    return next(line for line in card.lines if line.metric is metric)
+
+
+def register(router: Router) -> None:
+    router.command("won", won_command, "成交", "签单", "签约", "开单", "出单", "deal", "closed", "win")
