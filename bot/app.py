@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.background import Background
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
@@ -47,6 +48,9 @@ class App:
         self.i18n = i18n or I18n()
         self.router = Router(self)
         self.senders: dict[str, Sender] = {}
+        self.background = Background()
+        self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
+        self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
         from handlers import register_all
 
         register_all(self.router)

@@ -68,6 +68,14 @@ def cmd_start(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    from bot.server import serve
+
+    app = _app(settings)
+    serve(app, args.host, args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pacebot", description="Sales-team pace, targets and reviews in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,12 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=("zh", "en"), help="language if this account is new")
     p.set_defaults(func=cmd_chat)
 
+    p = sub.add_parser("serve", help="serve every configured platform over HTTP (and Socket Mode / Stream)")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("demo", help="fill the database with a demo org (safe to run twice)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("db", help="database schema")
     p.add_argument("action", choices=("upgrade", "current"))
-    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("revision", nargs="?", default="heads")
     p.set_defaults(func=cmd_db)
 
     args = parser.parse_args(argv)

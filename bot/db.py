@@ -58,18 +58,20 @@ class Database:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return cfg
 
-    def upgrade(self, revision: str = "head") -> None:
-        """Create or upgrade the schema to `revision`."""
+    def upgrade(self, revision: str = "heads") -> None:
+        """Create or upgrade the schema to `revision` (every feature branch's head by default)."""
         with self.engine.begin() as connection:
             cfg = self.alembic_config()
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
 
     def current_revision(self) -> str | None:
+        """The applied revisions, comma-separated (feature migrations may branch from a common base)."""
         from alembic.runtime.migration import MigrationContext
 
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            heads = MigrationContext.configure(connection).get_current_heads()
+        return ",".join(sorted(heads)) or None
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")

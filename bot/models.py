@@ -175,3 +175,12 @@ class Change(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))  # JSON of the row before, None if new
     undone: bool = False
     created_at: datetime = _ts(nullable=False)
+
+
+class TokenCache(SQLModel, table=True):
+    """Platform access tokens shared by every bot process, so they do not fight over refreshes."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=191)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = _ts(nullable=False)
