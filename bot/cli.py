@@ -76,6 +76,11 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+# Feature modules that add their own subcommands: each has `add_commands(subparsers)`, whose parsers
+# set `func(args, settings) -> int`.
+EXTENSIONS: list[str] = []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pacebot", description="Sales-team pace, targets and reviews in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=("upgrade", "current"))
     p.add_argument("revision", nargs="?", default="heads")
     p.set_defaults(func=cmd_db)
+
+    import importlib
+
+    for module in EXTENSIONS:
+        importlib.import_module(module).add_commands(sub)
 
     args = parser.parse_args(argv)
     settings = _settings()

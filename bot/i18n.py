@@ -1,5 +1,5 @@
 """Bilingual text: jinja2 templates (`templates/<lang>/<name>.md.j2`) for whole messages and a
-string catalogue (`templates/<lang>/strings.yaml`) for labels and error messages."""
+string catalogue (`templates/<lang>/*.yaml`) for labels and error messages."""
 
 from __future__ import annotations
 
@@ -98,9 +98,15 @@ class I18n:
         self._catalogues = {lang: self._load(lang) for lang in LANGS}
 
     def _load(self, lang: str) -> dict[str, str]:
-        with open(self.root / lang / "strings.yaml", encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-        return dict(_flatten(data))
+        """Every `templates/<lang>/*.yaml` catalogue (one per feature), merged; a key defined twice is an error."""
+        merged: dict[str, str] = {}
+        for path in sorted((self.root / lang).glob("*.yaml")):
+            with open(path, encoding="utf-8") as fh:
+                for key, value in _flatten(yaml.safe_load(fh) or {}):
+                    if key in merged:
+                        raise ValueError(f"string {key!r} is defined twice ({path.name})")
+                    merged[key] = value
+        return merged
 
     def keys(self, lang: str) -> set[str]:
         return set(self._catalogues[lang])
