@@ -14,6 +14,9 @@ from handlers.deals import announce_and_progress, save_deal
 def parse_positional(ctx: Ctx, args: str) -> ParsedSentence | None:
     """`log 80 32 2h15m [date]`: dialed, connected, talk; None if the args are not of that form."""
     tokens, day = split_trailing_date(ctx, args.split())
+    for token in tokens:
+        if token.startswith("-") and token[1:2].isdigit():
+            raise UserError("negative", text=token)
     if not tokens or len(tokens) > 3 or not tokens[0].replace(",", "").isdigit():
         return None
     parsed = ParsedSentence(dialed=parse_count(tokens[0]), day=day)

@@ -30,6 +30,7 @@ CASES = [
     ("log 80 30 25h", "more than a day has", True),
     ("log 80 30 abc", "can't read abc as a talk time", True),
     ("log 80 x", "", True),
+    ("log -5 3 1h", "Numbers can't be negative (-5)", True),
     ("log 80 30 1h 2026-11-27", "2026-11-27 is in the future", False),
     ("log 80 30 1h 2026-11-01", "more than 7 days ago", False),
     ("log", "Something is missing", True),

@@ -85,7 +85,7 @@ def test_won_is_announced_and_answered_with_progress(org, app):
     out = org["alice"].say("won 120k Acme")
     assert "Deal recorded: ¥120,000 with Acme" in out
     assert "[#east-floor] 🎉 Alice Chen just closed ¥120,000 with Acme!" in out
-    assert "This month: ¥120,000 of ¥500,000 (24%)" in out
+    assert "This month: ¥120,000 of ¥500,000 (24%) ▰▰▱▱▱▱▱▱▱▱ · 1 deal · #1 of 2 in the team\nTo hit target" in out
     assert "per working day" in out
     [deal] = rows(app, Deal)
     assert deal.amount_cents == 12_000_000 and deal.customer == "Acme"

@@ -16,8 +16,9 @@ from bot.services import leave, stats, targets
 from bot.services.org import members
 from bot.workcal import calendar_for
 
-# The metric a bonus is paid on: the first one in this order that has a target.
-BONUS_METRICS = (Metric.REVENUE, Metric.DEALS, Metric.CALLS, Metric.CONNECTED, Metric.TALK)
+# The metric a bonus is paid on: the first one in this order that has a target. Activity targets
+# (calls, talk time) steer the work but pay no bonus.
+BONUS_METRICS = (Metric.REVENUE, Metric.DEALS)
 
 
 @dataclass(frozen=True)
