@@ -11,31 +11,35 @@ from bot.router import Ctx, Router
 from bot.services import scores
 
 PERCENT_WORDS = {"%", "pct", "percent", "attainment", "完成率", "百分比", "达成率"}
+COMPANY_WORDS = {"company", "all", "everyone", "全公司", "公司", "全部"}
 
 
 def parse_top_args(ctx: Ctx, args: str):
-    metric, by_percent, rest = Metric.REVENUE, False, []
+    metric, by_percent, company, rest = Metric.REVENUE, False, False, []
     for token in args.split():
         word = token.lower()
         if word in ALIASES:
             metric = ALIASES[word]
         elif word in PERCENT_WORDS:
             by_percent = True
+        elif word in COMPANY_WORDS:
+            company = True
         else:
             rest.append(token)
-    return metric, by_percent, parse_period(" ".join(rest), ctx.today, default=PeriodKind.MONTH)
+    return metric, by_percent, company, parse_period(" ".join(rest), ctx.today, default=PeriodKind.MONTH)
 
 
 def top_command(ctx: Ctx) -> list[Reply]:
     team = ctx.require_team()
-    metric, by_percent, period = parse_top_args(ctx, ctx.args)
-    rows = scores.leaderboard(team, metric, period, by_percent=by_percent, session=ctx.session)
+    metric, by_percent, company, period = parse_top_args(ctx, ctx.args)
+    rows = scores.leaderboard(None if company else team, metric, period, by_percent=by_percent,
+                              session=ctx.session)
     limit = ctx.app.settings.leaderboard_rows
     shown = rows[:limit]
     mine = next((row for row in rows if row.person_id == ctx.person.id), None)
     in_group = not ctx.incoming.is_direct
     outside = mine is not None and mine not in shown
-    title = ctx.t("top.title", team=team.name, metric=ctx.t(f"metric.{metric.value}"), period=period.label)
+    title = ctx.t("top.title", team=ctx.t("top.company") if company else team.name, metric=ctx.t(f"metric.{metric.value}"), period=period.label)
     board = ctx.reply("leaderboard", rows=shown, me=ctx.person.id, metric=metric.value, by_percent=by_percent,
                       currency=team.currency, own=mine if (outside and not in_group) else None,
                       total=len(rows))

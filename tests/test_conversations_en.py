@@ -191,3 +191,16 @@ def test_retried_event_is_handled_once(org, app):
     assert app.handle(msg) == []
     assert len(rows(app, Deal)) == 1
     assert Decimal(rows(app, Deal)[0].amount_cents) / 100 == Decimal("10000")
+
+
+def test_company_leaderboard_spans_teams(org, chat):
+    org["admin"].say("team create West")
+    carl = chat("carl", name="Carl West", lang="en")
+    carl.say("help")
+    org["admin"].say('team add "Carl West" West')
+    carl.say("won 300k Hooli")
+    org["alice"].say("won 100k Acme")
+    out = org["alice"].say("top company")
+    assert "Whole company · revenue" in out
+    assert out.index("Carl West") < out.index("Alice Chen ← you")
+    assert "Carl West" not in org["alice"].say("top")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.metrics import ORDER, from_base
 from bot.models import Metric, Person, Role, Team
@@ -106,18 +106,25 @@ class BoardRow:
     percent: Decimal | None
 
 
-def ranked_members(team: Team, period: Period, *, session: Session) -> tuple[dict[int, Person], dict[int, stats.Totals]]:
-    """The members who compete, with their totals: reps, and managers or admins only when they sell."""
-    team_members = members(team.id, session=session)
-    totals = stats.person_totals([p.id for p in team_members], period.start, period.end, session=session)
+def ranked_members(team: Team | None, period: Period, *, session: Session) -> tuple[dict[int, Person], dict[int, stats.Totals]]:
+    """The members who compete, with their totals: reps, and managers or admins only when they sell.
+    `team=None` is the whole company."""
+    if team is None:
+        team_members = list(session.exec(select(Person).where(Person.team_id.is_not(None))).all())
+        totals = stats.person_totals(None, period.start, period.end, everyone=True, session=session)
+    else:
+        team_members = members(team.id, session=session)
+        totals = stats.person_totals(None, period.start, period.end, team_id=team.id, session=session)
     people = {p.id: p for p in team_members if p.role == Role.REP or any(vars(totals[p.id]).values())}
     return people, {pid: totals[pid] for pid in people}
 
 
-def leaderboard(team: Team, metric: Metric, period: Period, *, by_percent: bool, session: Session) -> list[BoardRow]:
-    """Every member ranked by the metric, or by per cent of their own target (fair across targets)."""
+def leaderboard(team: Team | None, metric: Metric, period: Period, *, by_percent: bool,
+                session: Session) -> list[BoardRow]:
+    """Every member ranked by the metric, or by per cent of their own target (fair across targets);
+    `team=None` ranks the whole company."""
     people, totals = ranked_members(team, period, session=session)
-    goals = targets.targets_for("person", list(people), period, session=session)
+    goals = targets.targets_for("person", None if team is None else list(people), period, session=session)
     values = {pid: from_base(metric, t.get(metric)) for pid, t in totals.items()}
     percents = {}
     for pid in people:

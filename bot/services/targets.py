@@ -26,11 +26,14 @@ def set_target(scope: str, scope_id: int, metric: Metric, period: Period, value:
     return row, previous
 
 
-def targets_for(scope: str, scope_ids: list[int], period: Period, *, session: Session) -> dict[tuple[int, Metric], int]:
-    """{(scope id, metric): value in base units} for the exact period."""
-    if not scope_ids:
+def targets_for(scope: str, scope_ids: list[int] | None, period: Period, *,
+                session: Session) -> dict[tuple[int, Metric], int]:
+    """{(scope id, metric): value in base units} for the exact period; `scope_ids=None` means all."""
+    if scope_ids is not None and not scope_ids:
         return {}
-    rows = session.exec(select(Target).where(
-        Target.scope == scope, Target.scope_id.in_(scope_ids), Target.period_kind == period.kind.value,
-        Target.period_start == period.start)).all()
+    stmt = select(Target).where(Target.scope == scope, Target.period_kind == period.kind.value,
+                                Target.period_start == period.start)
+    if scope_ids is not None:
+        stmt = stmt.where(Target.scope_id.in_(scope_ids))
+    rows = session.exec(stmt).all()
     return {(row.scope_id, Metric(row.metric)): row.value for row in rows}
