@@ -1,0 +1,82 @@
+"""Latency of pacebot's answers on a seeded company (see bench/seed.py); prints a table and JSON.
+
+    python bench/run.py --url postgresql+psycopg://postgres@127.0.0.1:5432/pacebot_bench [--n 200]
+
+Each operation goes through the whole pipeline below the adapters (router, identity, handler, domain,
+store, templates) as `App.handle`, with the clock fixed at the seed's "today".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bot.app import App  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.messages import Incoming  # noqa: E402
+from bot.models import Person, Role  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai on the seed's day
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"n": len(samples), "p50_ms": round(cuts[49], 2), "p95_ms": round(cuts[94], 2),
+            "p99_ms": round(cuts[98], 2), "max_ms": round(max(samples), 2)}
+
+
+def measure(app: App, reps: int, text: str, n: int, rng: random.Random) -> dict[str, float]:
+    samples = []
+    for i in range(n + 5):
+        user = f"bench-rep-{rng.randrange(1, reps + 1)}"
+        started = time.perf_counter()
+        replies = app.handle(Incoming(platform="console", user_id=user, text=text, channel_id=f"dm-{user}"))
+        elapsed = (time.perf_counter() - started) * 1000
+        if not replies or replies[0].kind == "error":
+            raise SystemExit(f"{text!r} as {user} failed: {replies[0].text if replies else 'no reply'}")
+        if i >= 5:  # the first few warm caches and connections
+            samples.append(elapsed)
+    return percentiles(samples)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--n", type=int, default=200, help="samples per operation")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    db = Database(args.url)
+    settings = Settings(_env_file=None, PACEBOT_DATABASE_URL=args.url, PACEBOT_LANG="zh")
+    app = App(settings, db=db, clock=lambda: NOW)
+    with db.session() as s:
+        reps = s.scalar(select(func.count()).select_from(Person).where(Person.role == Role.REP))
+    if not reps:
+        raise SystemExit("no reps: run bench/seed.py first")
+    rng = random.Random(7)
+    results = {"database": db.describe(), "reps": reps, "operations": {}}
+    for name, text in [("me", "me"), ("top (team)", "top"), ("top (company)", "top company"),
+                       ("log", "log 80 30 2h"), ("won", "won 5k Acme")]:
+        n = max(20, args.n // 5) if "company" in name else args.n
+        results["operations"][name] = measure(app, reps, text, n, rng)
+    print(f"{'operation':<16}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, r in results["operations"].items():
+        print(f"{name:<16}{r['n']:>6}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['p99_ms']:>10}{r['max_ms']:>10}")
+    print(json.dumps(results, ensure_ascii=False))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
