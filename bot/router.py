@@ -122,16 +122,17 @@ class Router:
     def set_fallback(self, handler: Handler) -> None:
         self.fallback = handler
 
-    def match(self, text: str) -> tuple[Command | None, str]:
+    def match(self, text: str) -> tuple[Command | None, str, bool]:
+        """(command, its arguments, whether the command word stood apart from the rest)."""
         word, _, rest = text.strip().lstrip("/").partition(" ")
         cmd = self._by_word.get(word.lower())
         if cmd is None:
             # Chinese commands are often written without a space: "成交12万 华为".
             for key in sorted(self._by_word, key=len, reverse=True):
                 if not key.isascii() and text.startswith(key):
-                    return self._by_word[key], text[len(key):].strip()
-            return None, text.strip()
-        return cmd, rest.strip()
+                    return self._by_word[key], text[len(key):].strip(), False
+            return None, text.strip(), False
+        return cmd, rest.strip(), True
 
     # -- the pipeline -------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:
@@ -200,11 +201,23 @@ class Router:
             if replies is not None:
                 return replies
         if not text:
-            return [ctx.reply("help", commands=None)]
-        cmd, args = self.match(text)
+            return [ctx.reply("help", role=ctx.person.role.value)]
+        cmd, args, apart = self.match(text)
         if cmd is not None:
             ctx.command, ctx.args = cmd.name, args
-            return cmd.handler(ctx)
+            try:
+                return cmd.handler(ctx)
+            except Exception as exc:
+                # "签约了华为12万" starts like the command 签约 but is a sentence: read it as one.
+                if apart or self.fallback is None or not is_user_error(exc):
+                    raise
+                try:
+                    ctx.args = text
+                    return self.fallback(ctx)
+                except Exception as second:
+                    if is_user_error(second):
+                        raise exc from None
+                    raise
         if self.fallback is not None:
             ctx.args = text
             return self.fallback(ctx)

@@ -13,7 +13,7 @@ LANG_WORDS = {"zh": "zh", "zh-cn": "zh", "cn": "zh", "中文": "zh", "汉语": "
 def help_command(ctx: Ctx) -> list[Reply]:
     topic = ctx.args.strip().lower()
     if topic:
-        cmd, _ = ctx.app.router.match(topic)
+        cmd, _, _ = ctx.app.router.match(topic)
         if cmd is None:
             raise UserError("unknown_command", text=topic)
         return [ctx.reply("help_command", name=cmd.name, aliases=cmd.aliases,

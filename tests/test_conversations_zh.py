@@ -80,3 +80,15 @@ def test_chinese_bad_inputs_explain_and_store_nothing(org, app):
 def test_switch_to_english_midway(org):
     assert "speak English" in org["zhang"].say("语言 英文")
     assert "What I can do" in org["zhang"].say("help")
+
+
+def test_sentence_that_starts_like_a_command(org, app):
+    out = org["zhang"].say("签约了华为12万")
+    assert "成交：¥120,000，客户 华为" in out
+    out = org["zhang"].say("成交12万 腾讯")
+    assert "已记录成交：¥120,000，客户 腾讯" in out
+    assert count(app, Deal) == 2
+
+
+def test_empty_message_shows_help(org):
+    assert "我能做什么" in org["zhang"].say(" ")
