@@ -108,7 +108,11 @@ class TeamChannel(SQLModel, table=True):
 class Activity(SQLModel, table=True):
     """A rep's calling day; one row per person and local day."""
 
-    __table_args__ = (UniqueConstraint("person_id", "day"), Index("ix_activity_day", "day"))
+    __table_args__ = (
+        UniqueConstraint("person_id", "day"),
+        # Covers a whole company's leaderboard for a period: an index-only scan, no table reads.
+        Index("ix_activity_day_cover", "day", "person_id", "dialed", "connected", "talk_minutes"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
     day: date
@@ -122,6 +126,7 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         Index("ix_deal_person_day", "person_id", "day"),
         Index("ix_deal_team_day", "team_id", "day"),
+        Index("ix_deal_day_cover", "day", "person_id", "voided", "amount_cents"),
     )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")

@@ -8,7 +8,7 @@ from bot.metrics import ALIASES
 from bot.models import Metric
 from bot.periods import PeriodKind, parse_period
 from bot.router import Ctx, Router
-from bot.services import scores
+from bot.services.boards import board
 
 PERCENT_WORDS = {"%", "pct", "percent", "attainment", "完成率", "百分比", "达成率"}
 COMPANY_WORDS = {"company", "all", "everyone", "全公司", "公司", "全部"}
@@ -32,24 +32,22 @@ def parse_top_args(ctx: Ctx, args: str):
 def top_command(ctx: Ctx) -> list[Reply]:
     team = ctx.require_team()
     metric, by_percent, company, period = parse_top_args(ctx, ctx.args)
-    rows = scores.leaderboard(None if company else team, metric, period, by_percent=by_percent,
-                              session=ctx.session)
-    limit = ctx.app.settings.leaderboard_rows
-    shown = rows[:limit]
-    mine = next((row for row in rows if row.person_id == ctx.person.id), None)
+    ranking = board(None if company else team.id, metric, period, by_percent=by_percent,
+                    limit=ctx.app.settings.leaderboard_rows, me=ctx.person.id, session=ctx.session)
+    shown, mine, total = ranking.rows, ranking.mine, ranking.total
     in_group = not ctx.incoming.is_direct
     outside = mine is not None and mine not in shown
     title = ctx.t("top.title", team=ctx.t("top.company") if company else team.name, metric=ctx.t(f"metric.{metric.value}"), period=period.label)
-    board = ctx.reply("leaderboard", rows=shown, me=ctx.person.id, metric=metric.value, by_percent=by_percent,
+    answer = ctx.reply("leaderboard", rows=shown, me=ctx.person.id, metric=metric.value, by_percent=by_percent,
                       currency=team.currency, own=mine if (outside and not in_group) else None,
-                      total=len(rows))
-    board.title = title
-    replies = [board]
+                      total=total)
+    answer.title = title
+    replies = [answer]
     if in_group and mine is not None:
         # A group sees the top rows only; everyone sees their own rank privately.
-        replies.append(ctx.reply("own_rank", row=mine, total=len(rows), metric=metric.value, currency=team.currency,
+        replies.append(ctx.reply("own_rank", row=mine, total=total, metric=metric.value, currency=team.currency,
                                  by_percent=by_percent, title=title, target=Target.person(ctx.person.id)))
-    if not rows:
+    if not total:
         raise UserError("team_empty", team=team.name)
     return replies
 

@@ -13,6 +13,7 @@ from bot.models import Metric, Person, Role, Team
 from bot.pace import BonusTier, Pace, bonus_tier, compute_pace, competition_rank
 from bot.periods import Period
 from bot.services import leave, stats, targets
+from bot.services.boards import BoardRow, board
 from bot.services.org import members
 from bot.workcal import calendar_for
 
@@ -97,15 +98,6 @@ def scorecard(person: Person, team: Team | None, period: Period, *, today: date,
         bonus_percent=percent, days_off=len(off))
 
 
-@dataclass(frozen=True)
-class BoardRow:
-    rank: int | None  # None: no target, when ranking by per cent
-    person_id: int
-    name: str
-    value: Decimal
-    percent: Decimal | None
-
-
 def ranked_members(team: Team | None, period: Period, *, session: Session) -> tuple[dict[int, Person], dict[int, stats.Totals]]:
     """The members who compete, with their totals: reps, and managers or admins only when they sell.
     `team=None` is the whole company."""
@@ -123,19 +115,5 @@ def leaderboard(team: Team | None, metric: Metric, period: Period, *, by_percent
                 session: Session) -> list[BoardRow]:
     """Every member ranked by the metric, or by per cent of their own target (fair across targets);
     `team=None` ranks the whole company."""
-    people, totals = ranked_members(team, period, session=session)
-    goals = targets.targets_for("person", None if team is None else list(people), period, session=session)
-    values = {pid: from_base(metric, t.get(metric)) for pid, t in totals.items()}
-    percents = {}
-    for pid in people:
-        goal = goals.get((pid, metric))
-        percents[pid] = (Decimal(totals[pid].get(metric)) * 100 / goal).quantize(Decimal("0.1")) if goal else None
-    if by_percent:
-        ranked = competition_rank([(pid, percents[pid]) for pid in people if percents[pid] is not None])
-        rows = [BoardRow(r, pid, people[pid].name, values[pid], percents[pid]) for r, pid, _ in ranked]
-        rows += [BoardRow(None, pid, people[pid].name, values[pid], None)
-                 for pid in people if percents[pid] is None]
-        return rows
-    ranked = competition_rank([(pid, values[pid]) for pid in people])
-    return [BoardRow(r, pid, people[pid].name, values[pid], percents[pid]) for r, pid, _ in ranked]
-
+    return board(team.id if team else None, metric, period, by_percent=by_percent, limit=None, me=None,
+                 session=session).rows
