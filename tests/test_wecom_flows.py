@@ -170,3 +170,19 @@ def test_directory_sync_twice_by_the_cli(db, api, monkeypatch, capsys):
     teams, people = snapshot()
     assert (once[0][1][0], "华东销售一部") in teams or any(n == "华东销售一部" for _, n in teams)
     assert next(p for p in people if p[1] == "张伟")[2] is None
+
+
+def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
+    from bot import cli
+
+    for key, value in {**wecom_env(api), "PACEBOT_DATABASE_URL": db.url, "PACEBOT_LANG": "zh"}.items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["wecom-menu"]) == 0
+    (menu,) = [r for r in api.requests if r["endpoint"] == "menu/create"]
+    assert menu["query"]["agentid"] == "1000002"
+    assert menu["body"]["button"] == [{"type": "click", "name": "我的业绩", "key": "me"},
+                                      {"type": "click", "name": "记录今天", "key": "log"},
+                                      {"type": "click", "name": "排行榜", "key": "top"}]
+    monkeypatch.delenv("WECOM_CORP_ID")
+    assert cli.main(["wecom-menu"]) == 2
+    assert "WECOM_CORP_ID" in capsys.readouterr().err

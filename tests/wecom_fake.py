@@ -142,6 +142,9 @@ class FakeWeComAPI:
     def _appchat_send(self, query, body):
         return {"errcode": 0, "errmsg": "ok"} if body["chatid"] in self.chats else self._error(86003)
 
+    def _menu_create(self, query, body):
+        return {"errcode": 0, "errmsg": "ok"}
+
     def _webhook_send(self, query, body):
         return {"errcode": 0, "errmsg": "ok"}
 

@@ -33,6 +33,15 @@ class WeComSettings(BaseSettings):
     def _strip(cls, value):
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("agent_id", mode="before")
+    @classmethod
+    def _agent_id(cls, value):
+        if isinstance(value, str) and not value.strip():
+            return None  # `WECOM_AGENT_ID=` as in .env.example: not configured
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError("is the app's AgentId, a number such as 1000002 (应用管理 → the app)")
+        return value
+
     @field_validator("corp_id")
     @classmethod
     def _corp_id(cls, value: str) -> str:
