@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, InboundEvent, Person, Role, Team
+from bot.models import Activity, Deal, InboundEvent, Person, Team
 from bot.server import build_server
 from tests.conftest import make_settings
 from tests.wecom_fake import ROBOT_KEY, FakeWeComAPI, sample_directory, sim, wecom_env
@@ -186,3 +186,21 @@ def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
     monkeypatch.delenv("WECOM_CORP_ID")
     assert cli.main(["wecom-menu"]) == 2
     assert "WECOM_CORP_ID" in capsys.readouterr().err
+
+
+def test_same_named_departments_and_a_hand_made_team(app):
+    from adapters.wecom.directory import sync_directory
+    from bot.services import org
+
+    with app.db.session() as s:
+        org.create_team("华东", tz="Asia/Shanghai", currency="CNY", lang="zh", now=app.clock(), session=s)
+    departments = [{"id": 1, "name": "公司", "parentid": 0}, {"id": 2, "name": "华东", "parentid": 1},
+                   {"id": 3, "name": "华南", "parentid": 1}, {"id": 4, "name": "一组", "parentid": 2},
+                   {"id": 5, "name": "一组", "parentid": 3}]
+    users = {u: {"userid": u, "name": u.upper(), "department": [d], "main_department": d, "status": 1}
+             for u, d in (("a", 2), ("b", 4), ("c", 5))}
+    report = sync_directory(app, departments, users)
+    assert report.counts["teams_linked"] == 1 and report.counts["teams_created"] == 2
+    with app.db.session() as s:
+        assert sorted(t.name for t in s.exec(select(Team)).all()) == ["华东", "华东/一组", "华南/一组"]
+    assert sync_directory(app, departments, users).counts["people_unchanged"] == 3

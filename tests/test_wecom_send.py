@@ -3,7 +3,7 @@ SendError, WeCom's silent per-member rates held by the bot, and rendering within
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
@@ -44,6 +45,13 @@ class DbTokenStorage(SessionStorage):
             tokens.drop_token(PLATFORM, key, session=session)
 
 
+class _TimeoutSession(requests.Session):
+    """wechatpy fetches tokens without a timeout; no call may hang a worker thread forever."""
+
+    def request(self, *args, timeout=None, **kwargs):
+        return super().request(*args, timeout=timeout or TIMEOUT, **kwargs)
+
+
 class WeComClient(WeChatClient):
     """The enterprise client with a configurable base URL and our token handling.
 
@@ -54,6 +62,7 @@ class WeComClient(WeChatClient):
         self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
         self._token_key = key
         super().__init__(corp_id, secret, session=storage, timeout=TIMEOUT, auto_retry=False)
+        self._http = _TimeoutSession()
 
     @property
     def access_token_key(self):

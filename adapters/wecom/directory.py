@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.app import App
 from bot.models import Role, Team
@@ -24,10 +24,6 @@ class SyncReport:
 
     def add(self, what: str) -> None:
         self.counts[what] += 1
-
-    @property
-    def changed(self) -> int:
-        return sum(v for k, v in self.counts.items() if k != "people_unchanged")
 
 
 def read_directory(client, root: int | None = None) -> tuple[list[dict], dict[str, dict]]:
@@ -80,6 +76,8 @@ def _team(app: App, session: Session, dept_id: int, name: str, report: SyncRepor
     team = session.get(Team, link.team_id) if link else None
     if team is None:
         team = org.team_by_name(name, session=session)  # a team made by hand before the first sync
+        if team is not None and session.exec(select(WeComDepartment).where(WeComDepartment.team_id == team.id)).first():
+            name, team = f"{name[:70]} ({dept_id})", None  # that name is another department's team
         if team is None:
             settings = app.settings
             team = org.create_team(name, tz=settings.tz, currency=settings.currency, lang=settings.lang,
