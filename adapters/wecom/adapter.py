@@ -1,0 +1,99 @@
+"""The WeCom adapter: callbacks in, application messages, group chat messages and robot webhooks out."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from wechatpy.enterprise import WeChatCrypto
+
+from bot.app import Address, App
+from bot.delivery import SendError
+from bot.messages import Incoming, Reply
+
+from adapters.wecom import render
+from adapters.wecom.callback import CallbackVerifier, callback_app
+from adapters.wecom.client import PLATFORM, DbTokenStorage, WeComClient, send_error
+from adapters.wecom.pacing import CHAT, MEMBER, ROBOT, Pacer, Scheduler, timer_scheduler
+from adapters.wecom.parse import parse
+from adapters.wecom.settings import WeComSettings
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/wecom/callback"
+
+
+class WeComAdapter:
+    platform = PLATFORM
+
+    def __init__(self, app: App, settings: WeComSettings, *, schedule: Scheduler = timer_scheduler):
+        self.app, self.settings = app, settings
+        storage = DbTokenStorage(app.db, app.clock)
+        self.client = WeComClient(settings.corp_id, settings.secret.get_secret_value(), api_base=settings.api_base,
+                                  storage=storage, key=f"{settings.corp_id}:{settings.agent_id}")
+        contacts = settings.contacts_secret.get_secret_value()
+        self.contacts = self.client if not contacts else WeComClient(
+            settings.corp_id, contacts, api_base=settings.api_base, storage=storage,
+            key=f"{settings.corp_id}:contacts")
+        crypto = WeChatCrypto(settings.token, settings.encoding_aes_key, settings.corp_id)
+        self.verifier = CallbackVerifier(crypto, app.db, app.clock, settings.replay_window)
+        self.pacer = Pacer(app.clock, schedule)
+
+    # -- inbound ------------------------------------------------------------------------------
+    def routes(self) -> dict:
+        return {CALLBACK_PATH: callback_app(self.verifier, self.receive)}
+
+    def receive(self, xml: str) -> None:
+        """A verified, decrypted callback: acted on in the background, after WeCom got its 200."""
+        try:
+            incoming = parse(xml, agent_id=self.settings.agent_id)
+        except Exception:
+            log.exception("could not read a WeCom callback")
+            return
+        if incoming is not None:
+            self.app.background.submit(self.app.process, incoming)
+
+    def start(self) -> None:
+        pass  # callbacks only: no connection to keep open
+
+    def stop(self) -> None:
+        if self.pacer.pending():
+            log.warning("stopping with %d WeCom message(s) still waiting for their rate", self.pacer.pending())
+
+    # -- outbound -----------------------------------------------------------------------------
+    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+        """Raises SendError when WeCom did not take a message that was due now."""
+        if address.is_direct:
+            key, windows, cards, limit = f"user:{address.id}", MEMBER, True, render.APP_MARKDOWN_BYTES
+            post = partial(self._to_member, address.id)
+        elif address.id.startswith(self.settings.webhook_prefix):
+            key, windows, cards, limit = f"robot:{address.id}", ROBOT, False, render.ROBOT_MARKDOWN_BYTES
+            post = partial(self._to_robot, address.id)
+        else:
+            key, windows, cards, limit = f"chat:{address.id}", CHAT, False, render.APP_MARKDOWN_BYTES
+            post = partial(self._to_chat, address.id)
+        for body in render.messages(reply, cards=cards, markdown_bytes=limit,
+                                       buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons")):
+            self.pacer.submit(key, windows, partial(self._call, post, body))
+
+    @staticmethod
+    def _call(post, body: dict) -> None:
+        try:
+            post(body)
+        except SendError:
+            raise
+        except Exception as exc:
+            raise send_error(exc) from exc
+
+    def _to_member(self, userid: str, body: dict) -> None:
+        result = self.client.message.send(self.settings.agent_id, userid, msg=body)
+        if result.get("invaliduser"):
+            # Taken, but not delivered: the member is outside the app's visible range (可见范围).
+            raise SendError(f"WeCom did not deliver to {result['invaliduser']}: outside the app's visible range",
+                            permanent=True)
+
+    def _to_chat(self, chatid: str, body: dict) -> None:
+        self.client.post("appchat/send", data={"chatid": chatid, **body})
+
+    def _to_robot(self, url: str, body: dict) -> None:
+        self.client.post_webhook(url, body)

@@ -1,0 +1,120 @@
+"""Replies as WeCom message bodies (pure): markdown, a template card (模板卡片) for replies with
+buttons, plain text where markdown cannot show, each within WeCom's size limits."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from bot.i18n import unescape_md
+from bot.messages import Reply
+
+APP_MARKDOWN_BYTES = 2048  # message/send and appchat/send markdown (WeCom's API reference)
+ROBOT_MARKDOWN_BYTES = 4096  # a group robot's markdown
+TEXT_BYTES = 2048
+CARD_TITLE = 36  # characters WeCom shows of a card's main title
+CARD_TEXT = 160  # and of its sub-title text
+CARD_BUTTONS = 6
+BUTTON_TEXT = 10
+BUTTON_STYLES = {"primary": 1, "danger": 3, None: 2}
+
+_BOLD = re.compile(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*")
+_ITALIC = re.compile(r"(?<![\\\w])_(.+?)(?<!\\)_(?!\w)")
+_CODE = re.compile(r"(?<!\\)`(.+?)(?<!\\)`")
+
+
+def to_markdown(text: str) -> str:
+    """Chat markdown to WeCom's: bold and `code` stay, _italic_ (which WeCom lacks) turns grey."""
+    text = _ITALIC.sub(r'<font color="comment">\1</font>', text)
+    lines = [("• " + line[2:]) if line.startswith("- ") else line for line in text.splitlines()]
+    return unescape_md("\n".join(lines))
+
+
+def to_plain(text: str) -> str:
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    return unescape_md(text)
+
+
+def has_markup(text: str) -> bool:
+    return bool(_BOLD.search(text) or _ITALIC.search(text) or _CODE.search(text))
+
+
+def body_markdown(reply: Reply) -> str:
+    parts = [f"**{reply.title}**"] if reply.title else []
+    parts.extend(reply.sections())
+    text = "\n\n".join(parts)
+    if reply.kind == "announcement":
+        first, _, rest = text.partition("\n")
+        text = f'<font color="warning">{first}</font>' + (f"\n{rest}" if rest else "")
+    return text
+
+
+def split_bytes(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` UTF-8 bytes, cut at line ends where possible."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate.encode()) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(line.encode()) > limit:  # one line longer than a whole message
+            cut = len(line.encode()[:limit].decode("utf-8", "ignore"))
+            pieces.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def messages(reply: Reply, *, cards: bool, markdown_bytes: int = APP_MARKDOWN_BYTES,
+             buttons_title: str = "…") -> list[dict]:
+    """The message bodies (msgtype and content) for one reply, in order.
+
+    `cards` is False where template cards cannot go (group chats and robots take markdown only);
+    `buttons_title` heads the card that carries the buttons of a reply too long for one card."""
+    if reply.buttons and cards:
+        card = template_card(reply)
+        if card is not None:
+            return [card]
+        # Too long for a card: the text as markdown, then a small card with the buttons.
+        return [*_text_messages(reply, markdown_bytes), template_card(reply, buttons_title=buttons_title)]
+    return _text_messages(reply, markdown_bytes)
+
+
+def _text_messages(reply: Reply, markdown_bytes: int) -> list[dict]:
+    source = body_markdown(reply)
+    if has_markup(source) or reply.title or reply.kind == "announcement":
+        return [{"msgtype": "markdown", "markdown": {"content": piece}}
+                for piece in split_bytes(to_markdown(source), markdown_bytes)]
+    return [{"msgtype": "text", "text": {"content": piece}}
+            for piece in split_bytes(to_plain(source), TEXT_BYTES)]
+
+
+def template_card(reply: Reply, *, buttons_title: str | None = None) -> dict | None:
+    """A `button_interaction` card; None when the text would not fit one."""
+    sections = [to_plain(s) for s in reply.sections()]
+    title = to_plain(reply.title) if reply.title else None
+    if buttons_title is not None:
+        main, sub = (title or buttons_title), ""
+    else:
+        if title is None and sections and len(sections[0].split("\n", 1)[0]) <= CARD_TITLE:
+            first = sections[0].split("\n", 1)
+            title, sections = first[0], first[1:] + sections[1:]
+        # WeCom needs a main title or a sub-title text; a long first line goes in the latter.
+        main, sub = title or "", "\n".join(s for s in sections if s)
+        if len(main) > CARD_TITLE or len(sub) > CARD_TEXT or not (main or sub):
+            return None
+    buttons = [{"text": b.label[:BUTTON_TEXT], "style": BUTTON_STYLES.get(b.style, 2), "key": b.command}
+               for b in reply.buttons[:CARD_BUTTONS]]
+    card = {"card_type": "button_interaction", "task_id": "pb-" + uuid.uuid4().hex, "button_list": buttons}
+    if main:
+        card["main_title"] = {"title": main}
+    if sub:
+        card["sub_title_text"] = sub
+    return {"msgtype": "template_card", "template_card": card}
+

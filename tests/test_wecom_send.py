@@ -1,0 +1,142 @@
+"""WeCom outbound: one shared access token, refreshed once when WeCom says it expired, API errors as
+SendError, WeCom's silent per-member rates held by the bot, and rendering within WeCom's limits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.wecom import build, render
+from adapters.wecom.pacing import MEMBER, RateLimiter
+from adapters.wecom.settings import WeComSettings, load_wecom_settings
+from bot.app import Address
+from bot.config import SettingsError
+from bot.delivery import SendError
+from bot.messages import Button, Reply
+from tests.conftest import FixedClock
+from tests.wecom_fake import FakeWeComAPI, wecom_env
+
+
+@pytest.fixture
+def api():
+    fake = FakeWeComAPI()
+    yield fake
+    fake.close()
+
+
+def settings_for(api, **more) -> WeComSettings:
+    return WeComSettings(_env_file=None, **wecom_env(api), **more)
+
+
+@pytest.fixture
+def adapter(app, api):
+    scheduled = []
+    adapter = build(app, settings_for(api), schedule=lambda delay, fn: scheduled.append(delay))
+    adapter.scheduled = scheduled
+    return adapter
+
+
+ZHANG = Address("wecom", "zhangwei", True, "张伟")
+
+
+def test_processes_share_one_token_and_an_expired_one_is_refreshed_once(app, api, adapter):
+    other_process = build(app, settings_for(api))  # another bot process on the same database
+    adapter.send(ZHANG, Reply(text="一"), None)
+    other_process.send(ZHANG, Reply(text="二"), None)
+    assert api.token_fetches == 1
+
+    api.expire_tokens()  # WeCom answers 42001; the bot fetches a new token and resends once
+    adapter.send(ZHANG, Reply(text="三"), None)
+    assert api.token_fetches == 2 and api.texts(touser="zhangwei") == ["一", "二", "三"]
+    other_process.send(ZHANG, Reply(text="四"), None)
+    assert api.token_fetches == 2
+
+    api.fail_next("message/send", 42001, times=2)  # still refused after the refresh: no loop
+    with pytest.raises(SendError):
+        adapter.send(ZHANG, Reply(text="五"), None)
+    assert api.token_fetches == 3 and "五" not in api.texts(touser="zhangwei")
+
+
+def test_api_errors_become_send_errors(app, api, adapter):
+    api.fail_next("message/send", 45009)
+    with pytest.raises(SendError) as caught:
+        adapter.send(ZHANG, Reply(text="x"), None)
+    assert caught.value.retry_after and not caught.value.permanent
+    api.fail_next("appchat/send", 86003)
+    with pytest.raises(SendError) as caught:
+        adapter.send(Address("wecom", "wrkNoSuchChat", False), Reply(text="x"), None)
+    assert caught.value.permanent
+    api.users = [{"userid": "someone", "department": [1]}]  # zhangwei is outside the visible range
+    with pytest.raises(SendError, match="visible range") as caught:
+        adapter.send(ZHANG, Reply(text="x"), None)
+    assert caught.value.permanent
+
+
+def test_member_rate_is_held_so_nothing_is_dropped(app, api, adapter, clock):
+    for n in range(31):
+        adapter.send(ZHANG, Reply(text=f"消息 {n}"), None)
+    assert len(api.texts(touser="zhangwei")) == 30  # WeCom would silently drop a 31st this minute
+    assert adapter.pacer.pending() == 1 and adapter.scheduled and 59 <= adapter.scheduled[-1] <= 60
+    adapter.send(Address("wecom", "wangfang", True), Reply(text="别人"), None)
+    assert api.texts(touser="wangfang") == ["别人"]  # other members are not held up
+    assert adapter.pacer.run_due() == 0
+    clock.advance(seconds=60)
+    assert adapter.pacer.run_due() == 1
+    assert api.texts(touser="zhangwei")[-1] == "消息 30" and adapter.pacer.pending() == 0
+
+
+def test_a_waiting_message_hit_by_a_rate_limit_error_waits_and_is_resent(app, api, adapter, clock):
+    for n in range(32):
+        adapter.send(ZHANG, Reply(text=f"m{n}"), None)
+    clock.advance(seconds=60)
+    api.fail_next("message/send", 45009)
+    assert adapter.pacer.run_due() == 0 and adapter.pacer.pending() == 2
+    clock.advance(seconds=60)
+    assert adapter.pacer.run_due() == 2
+    assert api.texts(touser="zhangwei")[-2:] == ["m30", "m31"]
+
+
+def test_hourly_rate_per_member():
+    clock = FixedClock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    limiter = RateLimiter(clock)
+    for _ in range(1000):  # 30 a minute, just within the minute rate, for 33 minutes
+        assert limiter.wait("u", MEMBER) == 0
+        limiter.record("u")
+        clock.advance(seconds=2)
+    assert limiter.wait("u", MEMBER) == pytest.approx(3600 - 2000)
+    assert limiter.wait("v", MEMBER) == 0
+    clock.advance(seconds=3600 - 2000)
+    assert limiter.wait("u", MEMBER) == 0
+
+
+def test_render_card_markdown_text_and_size_limits():
+    card = render.messages(Reply(text="已撤销。", buttons=[Button("我的业绩", "me", "primary")]), cards=True)
+    assert card[0]["msgtype"] == "template_card"
+    assert card[0]["template_card"]["button_list"] == [{"text": "我的业绩", "style": 1, "key": "me"}]
+    assert render.messages(Reply(text="普通\\_文本"), cards=True) == [{"msgtype": "text", "text": {"content": "普通_文本"}}]
+    (md,) = render.messages(Reply(text="**加粗** _说明_\n- 一行\n---\n下一节", title="标题"), cards=False)
+    assert md["markdown"]["content"] == '**标题**\n\n**加粗** <font color="comment">说明</font>\n• 一行\n\n下一节'
+    long = Reply(text="\n".join(f"**第 {n} 行** " + "很长的内容" * 10 for n in range(200)))
+    pieces = render.messages(long, cards=True)
+    assert len(pieces) > 1 and all(len(p["markdown"]["content"].encode()) <= 2048 for p in pieces)
+    joined = "\n".join(p["markdown"]["content"] for p in pieces)
+    assert joined == render.to_markdown(long.text)
+    robot = render.messages(long, cards=False, markdown_bytes=render.ROBOT_MARKDOWN_BYTES)
+    assert len(robot) < len(pieces) and all(len(p["markdown"]["content"].encode()) <= 4096 for p in robot)
+    assert render.split_bytes("字" * 1000, 2048) == ["字" * 682, "字" * 318]
+
+
+def test_settings_are_validated_clearly(api, monkeypatch):
+    for key in ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    assert load_wecom_settings(_env_file=None) is None
+    with pytest.raises(SettingsError, match="also set WECOM_AGENT_ID, WECOM_SECRET"):
+        load_wecom_settings(_env_file=None, WECOM_CORP_ID="ww0123456789abcdef", WECOM_TOKEN="t",
+                            WECOM_ENCODING_AES_KEY=wecom_env(api)["WECOM_ENCODING_AES_KEY"])
+    with pytest.raises(SettingsError) as caught:
+        load_wecom_settings(_env_file=None, **dict(wecom_env(api), WECOM_ENCODING_AES_KEY="short",
+                                                    WECOM_API_BASE="qyapi.weixin.qq.com"))
+    assert "WECOM_ENCODING_AES_KEY: must be the 43-character" in str(caught.value)
+    assert "WECOM_API_BASE: must be a URL" in str(caught.value)
+    assert load_wecom_settings(_env_file=None, **wecom_env(api)).api_base == api.url
