@@ -94,8 +94,11 @@ class DingTalkAdapter:
         """Send now, or hold it when a limit is reached; raises SendError only when it cannot even be
         held (`retry_after`) or can never go (`permanent`)."""
         key = address.id
-        wait = self.limiter.delay(key, self._per_minute(address))
-        if wait > 0 or self.held.waiting_for(key):
+        if self.held.waiting_for(key):
+            self._hold(address, reply, origin, 0.0)
+            return
+        wait = self.limiter.acquire(key, self._per_minute(address))
+        if wait > 0:
             self._hold(address, reply, origin, wait)
             return
         self._deliver(address, reply, origin)
@@ -157,7 +160,6 @@ class DingTalkAdapter:
             url, secret = (hook.url, hook.secret) if hook else (None, None)
         if url is None:
             raise SendError(f"team {team_id} has no DingTalk custom robot any more", permanent=True)
-        self.limiter.record(address.id)
         self.api.webhook(signed_webhook_url(url, secret, now_ms=self.now_ms()), render(reply).webhook())
 
     # -- held messages ----------------------------------------------------------------------------
@@ -166,7 +168,7 @@ class DingTalkAdapter:
         sent, blocked = 0, set()
         for held in self.held.take_due():
             address, reply, origin = held.item
-            wait = self.limiter.delay(held.key, self._per_minute(address))
+            wait = 0.0 if held.key in blocked else self.limiter.acquire(held.key, self._per_minute(address))
             if held.key in blocked or wait > 0:
                 blocked.add(held.key)
                 self.held.hold(held.key, held.item, wait, held.attempts)

@@ -24,8 +24,9 @@ class SendLimiter:
         self._until: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
-    def delay(self, key: str, per_minute: int | None = None) -> float:
-        """Seconds until `key` may send again (0: now)."""
+    def acquire(self, key: str, per_minute: int | None = None) -> float:
+        """Seconds until `key` may send again; 0 means "send now", and the send is counted at once
+        (check and count under one lock, so that worker threads cannot overrun the window together)."""
         now = self.clock()
         with self._lock:
             wait = 0.0
@@ -41,11 +42,9 @@ class SendLimiter:
                     stamps.popleft()
                 if len(stamps) >= per_minute:
                     wait = max(wait, (stamps[0] + timedelta(minutes=1) - now).total_seconds())
+                elif wait == 0:
+                    stamps.append(now)
             return wait
-
-    def record(self, key: str) -> None:
-        with self._lock:
-            self._sent[key].append(self.clock())
 
     def throttle(self, key: str, seconds: float) -> None:
         """The platform said: nothing more to `key` for `seconds`."""
