@@ -20,8 +20,9 @@ def count(app, model):
 
 
 def test_sign_matches_dingtalks_documented_example():
-    # DingTalk's Java sample: Base64(HmacSHA256(secret, timestamp + "\n" + secret)).
-    assert sign(1577262236757, "this is secret") == dingtalk_sign("1577262236757", "this is secret")
+    # Base64(HmacSHA256(secret, timestamp + "\n" + secret)), computed independently with
+    # `printf '1577262236757\nthis is secret' | openssl dgst -sha256 -hmac 'this is secret' -binary | base64`.
+    assert sign(1577262236757, "this is secret") == "hmPWwU+7lVdm3ZZz0r9tSfx0L4Q26jWOZr9+Gs6EZQM="
     assert verify({"timestamp": "1577262236757", "sign": sign(1577262236757, "s")}, secret="s",
                   now_ms=1577262236757 + 59 * 60 * 1000)
     assert not verify({"timestamp": "1577262236757", "sign": sign(1577262236757, "s")}, secret="s",
@@ -59,6 +60,8 @@ def test_forged_stale_and_unsigned_callbacks_do_nothing(sqlite_app, dt_settings,
     assert fake.sent == []
     # Within the hour, the same request is genuine.
     assert post(adapter, body, signed_headers(clock, offset_ms=-59 * 60 * 1000))[0] == 200
+    sqlite_app.background.drain()
+    assert count(sqlite_app, Account) == 1
 
 
 def test_repeated_msg_id_acts_once(sqlite_app, dt_settings, fake, clock):

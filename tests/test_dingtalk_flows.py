@@ -123,3 +123,14 @@ def test_roles_from_chat_survive_a_sync(env, dt_app, fake):
     assert main(["sync", "dingtalk"]) == 0
     with dt_app.db.session() as s:
         assert s.exec(select(Person).where(Person.name == "王芳")).one().role is Role.MANAGER
+
+
+def test_sync_with_wrong_credentials_says_so(env, monkeypatch, fake, capsys):
+    directory(fake)
+    monkeypatch.setenv("DINGTALK_APP_SECRET", "wrong")
+    assert main(["sync", "dingtalk"]) == 1
+    assert "钉钉通讯录同步失败" in capsys.readouterr().err
+    monkeypatch.delenv("DINGTALK_APP_KEY")
+    with pytest.raises(SystemExit):
+        main(["sync", "dingtalk"])
+    assert "DINGTALK_APP_KEY" in capsys.readouterr().err

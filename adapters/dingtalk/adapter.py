@@ -120,7 +120,8 @@ class DingTalkAdapter:
             if key.startswith(WEBHOOK_PREFIX):
                 self._send_custom_robot(address, reply)
             elif (webhook := self._session_webhook(address, origin)) is not None:
-                self.api.webhook(webhook, render(reply).webhook())
+                no_at = (lambda m: None) if address.is_direct else None  # @ only means something in a group
+                self.api.webhook(webhook, render(reply, staff_id_of=no_at).webhook())
             elif address.is_direct:
                 self._send_direct(address, reply, origin, attempts)
             else:
