@@ -106,6 +106,10 @@ class StreamRunner:
         except asyncio.CancelledError:
             pass
         finally:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:  # frames still being routed when we stopped
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
