@@ -8,6 +8,8 @@ import asyncio
 import json
 import threading
 
+import pytest
+
 from sqlmodel import select
 
 from adapters.dingtalk.config import DingTalkSettings
@@ -57,6 +59,7 @@ def test_group_mention_over_stream(sqlite_app, dt_settings, fake, clock):
     assert sent and sent[0].query["session"] == "cidGROUP"
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 def test_watchdog_replaces_a_silent_connection_and_stop_ends_it(sqlite_app, fake, clock):
     """A real websocket gateway on 127.0.0.1 that sends one message and then goes quiet."""
     from websockets.sync.server import serve

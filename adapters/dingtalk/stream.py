@@ -99,6 +99,7 @@ class StreamRunner:
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         try:
             self._task = loop.create_task(self._run())
@@ -109,7 +110,8 @@ class StreamRunner:
             pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
             for task in pending:  # frames still being routed when we stopped
                 task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
