@@ -78,7 +78,16 @@ def cmd_serve(args, settings: Settings) -> int:
 
 # Feature modules that add their own subcommands: each has `add_commands(subparsers)`, whose parsers
 # set `func(args, settings) -> int`.
-EXTENSIONS: list[str] = ["adapters.wecom.cli"]
+EXTENSIONS: list[str] = ["adapters.wecom.cli", "adapters.dingtalk.cli"]
+
+
+def sync_platforms(sub):
+    """`pacebot sync <platform>`: the subparsers every platform with a directory adds itself to."""
+    parser = sub.choices.get("sync")
+    if parser is None:
+        parser = sub.add_parser("sync", help="read a platform's directory into teams and people")
+        parser.platforms = parser.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    return parser.platforms
 
 
 def main(argv: list[str] | None = None) -> int:

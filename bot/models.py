@@ -190,3 +190,4 @@ class TokenCache(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
     expires_at: datetime = _ts(nullable=False)
 from bot.models_wecom import WeComDepartment  # noqa: E402,F401  (WeCom directory links)
+from bot import models_dingtalk  # noqa: E402,F401  (DingTalk tables)

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 
-def _sync_platforms(sub) -> argparse._SubParsersAction:
-    """The `sync` command's platform choices, shared with other platforms' directory syncs."""
-    sync = sub.choices.get("sync")
-    if sync is None:
-        sync = sub.add_parser("sync", help="read a platform's directory into teams and people")
-        sync.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
-    return next(a for a in sync._actions if isinstance(a, argparse._SubParsersAction))
-
-
 def add_commands(sub) -> None:
-    p = _sync_platforms(sub).add_parser(
+    from bot.cli import sync_platforms
+
+    p = sync_platforms(sub).add_parser(
         "wecom", help="WeCom departments become teams, members people, department leaders managers")
     p.add_argument("--department", type=int, help="only this department id and those under it (default: all "
                    "the app can see)")

@@ -1,0 +1,200 @@
+"""The DingTalk adapter: robot callbacks over HTTP (or Stream), replies through the sessionWebhook
+while it lives and the robot OpenAPI after, team announcements to the team's group or its custom
+robot, and DingTalk's send limits honoured by holding messages until they may go."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from adapters.dingtalk.api import DingTalkApi, Throttled
+from adapters.dingtalk.config import DingTalkSettings
+from adapters.dingtalk.limits import ROBOT_PENALTY, ROBOT_PER_MINUTE, HeldQueue, SendLimiter
+from adapters.dingtalk.parse import PLATFORM, parse
+from adapters.dingtalk.render import render
+from adapters.dingtalk.signing import signed_webhook_url, verify
+from bot.app import Address, App
+from bot.delivery import SendError
+from bot.messages import Incoming, Reply
+from bot.models_dingtalk import DingTalkWebhook
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/dingtalk/callback"
+WEBHOOK_PREFIX = "webhook:"  # a team channel that is a custom group robot: "webhook:<team id>"
+WEBHOOK_MARGIN_MS = 60_000  # do not use a sessionWebhook in its last minute
+FLOW_CONTROL_RETRY = 60.0  # seconds before a flow-controlled 1:1 message is tried again
+
+
+class DingTalkAdapter:
+    platform = PLATFORM
+
+    def __init__(self, app: App, settings: DingTalkSettings, *, http=None):
+        self.app, self.settings = app, settings
+        self.api = DingTalkApi(settings, app.db, app.clock, http=http)
+        self.limiter = SendLimiter(app.clock)
+        self.held = HeldQueue(app.clock)
+        self.stream = None
+        self._stop = threading.Event()
+        self._resender: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def routes(self) -> dict[str, Callable]:
+        return {CALLBACK_PATH: self.callback}
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._resender = threading.Thread(target=self._resend_loop, name="dingtalk-resend", daemon=True)
+        self._resender.start()
+        if self.settings.stream:
+            from adapters.dingtalk.stream import StreamRunner
+
+            self.stream = StreamRunner(self)
+            self.stream.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.stream is not None:
+            self.stream.stop()
+        if self._resender is not None:
+            self._resender.join(timeout=5)
+        self.flush_due()
+
+    # -- inbound ----------------------------------------------------------------------------------
+    def now_ms(self) -> int:
+        return int(self.app.clock().timestamp() * 1000)
+
+    def callback(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """The robot's HTTP message callback: verify, parse, acknowledge, work in the background."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _respond(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        headers = {"timestamp": environ.get("HTTP_TIMESTAMP", ""), "sign": environ.get("HTTP_SIGN", "")}
+        if not verify(headers, secret=self.settings.app_secret, now_ms=self.now_ms()):
+            log.warning("refused a DingTalk callback with a missing, wrong or stale signature")
+            return _respond(start_response, "403 Forbidden", {"error": "bad signature"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        except (ValueError, KeyError):
+            return _respond(start_response, "400 Bad Request", {"error": "not JSON"})
+        self.accept(payload)
+        return _respond(start_response, "200 OK", {"msgtype": "empty"})
+
+    def accept(self, payload: dict) -> Incoming | None:
+        """A robot message from either transport: parsed now, handled on the worker pool."""
+        incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base)
+        if incoming is not None:
+            self.app.background.submit(self.app.process, incoming)
+        return incoming
+
+    # -- outbound ---------------------------------------------------------------------------------
+    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+        """Send now, or hold it when a limit is reached; raises SendError only when it cannot even be
+        held (`retry_after`) or can never go (`permanent`)."""
+        key = address.id
+        if self.held.waiting_for(key):
+            self._hold(address, reply, origin, 0.0)
+            return
+        wait = self.limiter.acquire(key, self._per_minute(address))
+        if wait > 0:
+            self._hold(address, reply, origin, wait)
+            return
+        self._deliver(address, reply, origin)
+
+    def _per_minute(self, address: Address) -> int | None:
+        return ROBOT_PER_MINUTE if address.id.startswith(WEBHOOK_PREFIX) else None
+
+    def _hold(self, address: Address, reply: Reply, origin: Incoming | None, after: float,
+              attempts: int = 0) -> None:
+        if self.held.full():
+            raise SendError(f"too many DingTalk messages waiting; {address.id} gets this one later",
+                            retry_after=max(after, 1.0))
+        self.held.hold(address.id, (address, reply, origin), after, attempts)
+        log.info("holding a DingTalk message to %s for %.0fs (send limit)", address.id, after)
+
+    def _deliver(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int = 0) -> None:
+        key = address.id
+        try:
+            if key.startswith(WEBHOOK_PREFIX):
+                self._send_custom_robot(address, reply)
+            elif (webhook := self._session_webhook(address, origin)) is not None:
+                no_at = (lambda m: None) if address.is_direct else None  # @ only means something in a group
+                self.api.webhook(webhook, render(reply, staff_id_of=no_at).webhook())
+            elif address.is_direct:
+                self._send_direct(address, reply, origin, attempts)
+            else:
+                key_, param = render(reply).openapi()
+                self.api.openapi("/v1.0/robot/groupMessages/send", {
+                    "robotCode": self.settings.robot, "openConversationId": address.id,
+                    "msgKey": key_, "msgParam": param})
+        except Throttled:
+            self.limiter.throttle(key, ROBOT_PENALTY)
+            self._hold(address, reply, origin, ROBOT_PENALTY, attempts + 1)
+        except SendError as exc:
+            if exc.permanent:
+                raise
+            self._hold(address, reply, origin, exc.retry_after or 1.0, attempts + 1)
+
+    def _session_webhook(self, address: Address, origin: Incoming | None) -> str | None:
+        if origin is None or origin.platform != PLATFORM or origin.channel_id != address.id:
+            return None
+        url, expires = origin.extra.get("session_webhook"), origin.extra.get("session_webhook_expires_ms")
+        if url and expires and int(expires) - WEBHOOK_MARGIN_MS > self.now_ms():
+            return url
+        return None
+
+    def _send_direct(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int) -> None:
+        msg_key, param = render(reply, staff_id_of=lambda m: None).openapi()
+        data = self.api.openapi("/v1.0/robot/oToMessages/batchSend", {
+            "robotCode": self.settings.robot, "userIds": [address.id], "msgKey": msg_key, "msgParam": param})
+        if address.id in (data.get("flowControlledStaffIdList") or []):
+            self._hold(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
+        elif address.id in (data.get("invalidStaffIdList") or []):
+            raise SendError(f"DingTalk does not know staff id {address.id}", permanent=True)
+
+    def _send_custom_robot(self, address: Address, reply: Reply) -> None:
+        team_id = int(address.id.removeprefix(WEBHOOK_PREFIX))
+        with self.app.db.session() as session:
+            hook = session.get(DingTalkWebhook, team_id)
+            url, secret = (hook.url, hook.secret) if hook else (None, None)
+        if url is None:
+            raise SendError(f"team {team_id} has no DingTalk custom robot any more", permanent=True)
+        self.api.webhook(signed_webhook_url(url, secret, now_ms=self.now_ms()), render(reply).webhook())
+
+    # -- held messages ----------------------------------------------------------------------------
+    def flush_due(self) -> int:
+        """Send again what waited long enough; returns how many went out."""
+        sent, blocked = 0, set()
+        for held in self.held.take_due():
+            address, reply, origin = held.item
+            wait = 0.0 if held.key in blocked else self.limiter.acquire(held.key, self._per_minute(address))
+            if held.key in blocked or wait > 0:
+                blocked.add(held.key)
+                self.held.hold(held.key, held.item, wait, held.attempts)
+                continue
+            before = len(self.held)
+            try:
+                self._deliver(address, reply, origin, held.attempts)
+            except SendError as exc:
+                log.error("dropping a DingTalk message to %s: %s", address.id, exc)
+                continue
+            if len(self.held) > before:
+                blocked.add(held.key)
+            else:
+                sent += 1
+        return sent
+
+    def _resend_loop(self) -> None:
+        while not self._stop.wait(self.settings.resend_tick_seconds):
+            try:
+                self.flush_due()
+            except Exception:
+                log.exception("resending held DingTalk messages failed")
+
+
+def _respond(start_response: Callable, status: str, body: dict) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]

@@ -1,0 +1,30 @@
+"""The DingTalk adapter's settings, read from the environment and `.env` like the core's."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DingTalkSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_key: str = Field("", alias="DINGTALK_APP_KEY")  # also the Stream client id
+    app_secret: str = Field("", alias="DINGTALK_APP_SECRET")
+    robot_code: str = Field("", alias="DINGTALK_ROBOT_CODE")  # defaults to the app key (as DingTalk does)
+    stream: bool = Field(False, alias="DINGTALK_STREAM")
+    api_base: str = Field("https://api.dingtalk.com", alias="DINGTALK_API_BASE")
+    oapi_base: str = Field("https://oapi.dingtalk.com", alias="DINGTALK_OAPI_BASE")
+    # Stream watchdog: reconnect when the gateway sent no frame (its pings included) for this long.
+    stream_idle_seconds: float = Field(90.0, alias="DINGTALK_STREAM_IDLE_SECONDS", gt=0)
+    stream_backoff_seconds: float = Field(3.0, alias="DINGTALK_STREAM_BACKOFF_SECONDS", ge=0)
+    # How often held messages (over a send limit) are looked at again.
+    resend_tick_seconds: float = Field(1.0, alias="DINGTALK_RESEND_TICK_SECONDS", gt=0)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_key and self.app_secret)
+
+    @property
+    def robot(self) -> str:
+        return self.robot_code or self.app_key

@@ -1,0 +1,43 @@
+"""A robot message (HTTP callback body or Stream callback data, the same JSON) into an `Incoming`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.messages import Incoming
+
+PLATFORM = "dingtalk"
+DIRECT, GROUP = "1", "2"
+# In a group the text may still begin with the @-names (the robot's, others'), each followed by a space
+# or DingTalk's U+2005.
+_LEADING_AT = re.compile(r"^(?:\s*@[^\s\u2005]+[\s\u2005]*)+")
+
+
+def parse(payload: dict, *, now: datetime, api_base: str) -> Incoming | None:
+    """None for what carries no command: pictures, files, group messages not addressed to the robot."""
+    from adapters.dingtalk.sdk import load_sdk
+
+    msg = load_sdk(api_base).ChatbotMessage.from_dict(payload)
+    if msg.message_type == "text" and msg.text is not None:
+        text = msg.text.content or ""
+    elif msg.message_type == "richText" and msg.rich_text_content is not None:
+        text = " ".join(part for part in msg.get_text_list() or [] if part)
+    else:
+        return None
+    direct = msg.conversation_type == DIRECT
+    if not direct:
+        if msg.is_in_at_list is False:
+            return None
+        text = _LEADING_AT.sub("", text)
+    user = msg.sender_staff_id or msg.sender_id
+    if not user:
+        return None
+    return Incoming(
+        platform=PLATFORM, user_id=user, text=text.replace("\u2005", " ").strip(),
+        channel_id=user if direct else msg.conversation_id, is_direct=direct,
+        event_id=msg.message_id, user_name=msg.sender_nick,
+        channel_name=None if direct else msg.conversation_title, received_at=now,
+        extra={"session_webhook": msg.session_webhook,
+               "session_webhook_expires_ms": msg.session_webhook_expired_time,
+               "robot_code": msg.robot_code})

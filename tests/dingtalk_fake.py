@@ -1,0 +1,172 @@
+"""A local stand-in for DingTalk: api.dingtalk.com, oapi.dingtalk.com, sessionWebhooks and custom
+group robot webhooks on one HTTP server (127.0.0.1, port 0, in a thread). It answers as DingTalk does,
+records what the bot sent, and can refuse: expired tokens, flow-controlled staff, a custom robot sending
+over 20 a minute (errcode 130101 with HTTP 200, then ten minutes of refusals)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+APP_KEY, APP_SECRET, ROBOT_CODE = "dingtestkey", "test-app-secret-0123456789", "dingtestrobot"
+ROBOT_TOKEN, ROBOT_SECRET = "a" * 64, "SEC" + "b" * 64
+
+
+@dataclass
+class Sent:
+    path: str
+    query: dict
+    headers: dict
+    body: dict
+
+    @property
+    def msg_param(self) -> dict:
+        return json.loads(self.body["msgParam"])
+
+
+@dataclass
+class FakeDingTalk:
+    clock: object
+    departments: dict = field(default_factory=dict)  # parent dept_id -> [{"dept_id", "name", "parent_id"}]
+    users: dict = field(default_factory=dict)  # dept_id -> [{"userid", "name", "leader"}]
+    sent: list = field(default_factory=list)
+    tokens_issued: int = 0
+    oapi_tokens_issued: int = 0
+    valid_tokens: set = field(default_factory=set)
+    flow_controlled: set = field(default_factory=set)  # staff ids reported flow-controlled, once each
+    robot_sends: list = field(default_factory=list)  # times the custom robot accepted a message
+    robot_throttled_until: object = None
+    page_size: int = 2  # users per page, small so that paging is exercised
+
+    def __post_init__(self):
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._answer(*fake.route("GET", self.path, dict(self.headers), {}))
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                self._answer(*fake.route("POST", self.path, dict(self.headers), body))
+
+            def _answer(self, status, data):
+                out = json.dumps(data, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.ws_endpoint = None  # set by a test that runs a Stream gateway
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- what tests look at -----------------------------------------------------------------------
+    def to(self, path: str) -> list[Sent]:
+        return [s for s in self.sent if s.path == path]
+
+    def expire_tokens(self):
+        self.valid_tokens.clear()
+
+    def session_webhook(self, name: str) -> str:
+        return f"{self.url}/robot/sendBySession?session={name}"
+
+    @property
+    def robot_webhook(self) -> str:
+        return f"{self.url}/robot/send?access_token={ROBOT_TOKEN}"
+
+    # -- DingTalk ---------------------------------------------------------------------------------
+    def route(self, method: str, raw_path: str, headers: dict, body: dict):
+        parts = urlsplit(raw_path)
+        path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+        with self.lock:
+            if path == "/v1.0/oauth2/accessToken":
+                if body != {"appKey": APP_KEY, "appSecret": APP_SECRET}:
+                    return 400, {"code": "InvalidParameter", "message": "appkey or appsecret wrong"}
+                self.tokens_issued += 1
+                token = f"app-token-{self.tokens_issued}"
+                self.valid_tokens.add(token)
+                return 200, {"accessToken": token, "expireIn": 7200}
+            if path == "/gettoken":
+                if query != {"appkey": APP_KEY, "appsecret": APP_SECRET}:
+                    return 200, {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}
+                self.oapi_tokens_issued += 1
+                token = f"oapi-token-{self.oapi_tokens_issued}"
+                self.valid_tokens.add(token)
+                return 200, {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+            if path == "/v1.0/gateway/connections/open":
+                return 200, {"endpoint": self.ws_endpoint, "ticket": "ticket-1"}
+            if path.startswith("/v1.0/"):
+                if headers.get("x-acs-dingtalk-access-token") not in self.valid_tokens:
+                    return 401, {"code": "InvalidAuthentication", "message": "不合法的access_token",
+                                 "requestid": "r1"}
+                self.sent.append(Sent(path, query, headers, body))
+                if path == "/v1.0/robot/oToMessages/batchSend":
+                    limited = [u for u in body["userIds"] if u in self.flow_controlled]
+                    self.flow_controlled -= set(limited)
+                    if limited:
+                        self.sent.pop()  # not delivered
+                    return 200, {"processQueryKey": "q1", "invalidStaffIdList": [],
+                                 "flowControlledStaffIdList": limited}
+                if path == "/v1.0/robot/groupMessages/send":
+                    return 200, {"processQueryKey": "q2"}
+                return 404, {"code": "NotFound"}
+            if path.startswith("/topapi/"):
+                if query.get("access_token") not in self.valid_tokens:
+                    return 200, {"errcode": 40014, "errmsg": "不合法的access_token"}
+                if path == "/topapi/v2/department/listsub":
+                    return 200, {"errcode": 0, "errmsg": "ok", "result": self.departments.get(body["dept_id"], [])}
+                if path == "/topapi/v2/user/list":
+                    people = self.users.get(body["dept_id"], [])
+                    start, size = body["cursor"], min(body["size"], self.page_size)
+                    page = people[start:start + size]
+                    more = start + size < len(people)
+                    result = {"has_more": more, "list": page}
+                    if more:
+                        result["next_cursor"] = start + size
+                    return 200, {"errcode": 0, "errmsg": "ok", "result": result}
+            if path == "/robot/sendBySession":
+                self.sent.append(Sent(path, query, headers, body))
+                return 200, {"errcode": 0, "errmsg": "ok"}
+            if path == "/robot/send":
+                return 200, self._custom_robot(path, query, headers, body)
+        return 404, {"errcode": 404, "errmsg": "not found"}
+
+    def _custom_robot(self, path, query, headers, body) -> dict:
+        now = self.clock()
+        ts = query.get("timestamp", "")
+        expected = base64.b64encode(hmac.new(ROBOT_SECRET.encode(), f"{ts}\n{ROBOT_SECRET}".encode(),
+                                             hashlib.sha256).digest()).decode()
+        if query.get("access_token") != ROBOT_TOKEN:
+            return {"errcode": 300001, "errmsg": "token is not exist"}
+        if not ts.isdigit() or abs(int(now.timestamp() * 1000) - int(ts)) > 3600_000 \
+                or not hmac.compare_digest(expected, query.get("sign", "")):
+            return {"errcode": 310000, "errmsg": "sign not match"}
+        if self.robot_throttled_until and now < self.robot_throttled_until:
+            return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+        recent = [t for t in self.robot_sends if t > now - timedelta(minutes=1)]
+        if len(recent) >= 20:
+            self.robot_throttled_until = now + timedelta(minutes=10)
+            return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+        self.robot_sends.append(now)
+        self.sent.append(Sent(path, query, headers, body))
+        return {"errcode": 0, "errmsg": "ok"}
