@@ -71,6 +71,7 @@ def load_slack_settings(**overrides) -> SlackSettings:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
             field = SlackSettings.model_fields.get(name)
-            env = field.alias if field and field.alias else "Slack settings"
+            aliases = {f.alias for f in SlackSettings.model_fields.values()}
+            env = field.alias if field and field.alias else name if name in aliases else "Slack settings"
             lines.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("bad settings:\n  " + "\n  ".join(lines)) from None
