@@ -20,7 +20,7 @@ def setup_team(slack):
     assert slack.command(ADMIN, "team create Sales")[0] == 200
     app.background.drain()
     assert slack.command(ADMIN, "team channel Sales", channel=CHANNEL, channel_name="sales")[0] == 200
-    assert slack.command(ADMIN, f"team add <@{REP}> to Sales")[0] == 200
+    assert slack.command(ADMIN, f"team add <@{REP}|alice> to Sales")[0] == 200
     app.background.drain()
 
 

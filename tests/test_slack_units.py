@@ -141,3 +141,21 @@ def test_settings(monkeypatch):
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN: must be an app-level token"):
         load_slack_settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s",
                             SLACK_APP_TOKEN="xoxb-2")
+
+
+def test_manifest_matches_what_the_adapter_listens_to():
+    from pathlib import Path
+
+    import yaml
+
+    from adapters.slack.adapter import COMMAND, EVENTS_PATH
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
+    command = manifest["features"]["slash_commands"][0]
+    assert command["command"] == COMMAND and command["url"].endswith(EVENTS_PATH)
+    settings = manifest["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "app_mention", "message.im"}
+    assert settings["interactivity"]["is_enabled"] and settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
+    assert manifest["features"]["app_home"]["home_tab_enabled"]
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read"} <= scopes
