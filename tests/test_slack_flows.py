@@ -128,6 +128,20 @@ def test_log_today_button_opens_the_modal_and_other_buttons_run_their_command(sl
     assert answer["blocks"][0]["type"] == "header"
 
 
+def test_button_in_a_dm_answers_in_the_dm_and_an_expired_response_url_falls_back(slack):
+    setup_team(slack)
+    before = len(slack.fake.sent("response_url"))
+    slack.click(REP, "me", channel="D0REP0001")
+    slack.app.background.drain()
+    assert len(slack.fake.sent("response_url")) == before
+    assert slack.fake.messages("D0REP0001")[-1]["blocks"][0]["type"] == "header"
+    slack.fake.fail("response_url", 404)
+    slack.command(REP, "me")
+    slack.app.background.drain()
+    ephemeral = slack.fake.sent("chat.postEphemeral")
+    assert len(ephemeral) == 1 and ephemeral[0].args["user"] == REP and ephemeral[0].args["channel"] == CHANNEL
+
+
 def test_app_home_shows_the_month_and_log_buttons(slack):
     setup_team(slack)
     slack.command(REP, "log 80 32 2h")

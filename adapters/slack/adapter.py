@@ -179,7 +179,7 @@ class SlackAdapter(SlackSender):
     def _open_log_modal(self, incoming: Incoming) -> None:
         incoming = self.with_profile(incoming)
         lang, _ = self._lang_and_today(incoming.user_id, hint=incoming.lang_hint)
-        view = views.log_modal(self.app.i18n, lang, metadata=incoming.channel_id)
+        view = views.log_modal(self.app.i18n, lang)
         try:
             self.client.views_open(trigger_id=incoming.extra["trigger_id"], view=view)
         except Exception as exc:

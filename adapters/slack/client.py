@@ -59,13 +59,24 @@ class ChannelPacer:
             time.sleep(slot - now)
 
 
+def retry_after(headers) -> float:
+    """Slack's Retry-After in seconds (headers come as str or list values, in any case); 1 if absent."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, (list, tuple)) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
 def send_error(exc: SlackApiError) -> SendError:
     response = exc.response
     status = getattr(response, "status_code", None) or 0
     error = response.get("error") if isinstance(getattr(response, "data", None), dict) else None
     if status == 429 or error == "ratelimited":
-        retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
-        return SendError(f"slack: rate limited ({error})", retry_after=float(retry_after) if retry_after else 1.0)
+        return SendError(f"slack: rate limited ({error})", retry_after=retry_after(response.headers))
     if status >= 500:
         return SendError(f"slack: server error {status}")
     return SendError(f"slack: {error or status}", permanent=error in PERMANENT)
@@ -81,7 +92,7 @@ class SlackSender:
         self._ims: dict[str, str] = {}
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._sent_lock = threading.Lock()
-        self._responses: dict[str, int] = {}
+        self._responses: OrderedDict[str, int] = OrderedDict()  # response_url -> posts made to it
 
     # Idempotency inside this process: a reply with a key (a deal's announcement) goes to a place once.
     def _already_sent(self, key: str | None, channel: str) -> bool:
@@ -124,11 +135,14 @@ class SlackSender:
     def respond(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
         """Answer a slash command or a button where it was used: only the person sees it, unless public."""
         url = origin.extra["response_url"]
-        uses = self._responses.get(url, 0)
+        with self._sent_lock:
+            uses = self._responses.get(url, 0)
+            self._responses[url] = uses + 1
+            while len(self._responses) > 10000:  # a response_url lives 30 minutes; old ones can go
+                self._responses.popitem(last=False)
         if uses >= RESPONSE_URL_USES:
             self._ephemeral(origin, reply, public=public)
             return
-        self._responses[url] = uses + 1
         self.pacer.wait(origin.channel_id)
         body = {"response_type": "in_channel" if public else "ephemeral", "replace_original": False,
                 **render.message(reply)}
@@ -137,14 +151,13 @@ class SlackSender:
         except OSError as exc:
             raise SendError(f"slack: response_url: {exc}") from exc
         if response.status_code == 429:
-            retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            retry_after = retry_after[0] if isinstance(retry_after, list) else retry_after
-            raise SendError("slack: response_url rate limited", retry_after=float(retry_after or 1))
+            raise SendError("slack: response_url rate limited", retry_after=retry_after(response.headers))
         if response.status_code >= 500:
             raise SendError(f"slack: response_url server error {response.status_code}")
         if response.status_code != 200:  # expired or used up: post it the ordinary way
             log.info("slack: response_url answered %s; posting instead", response.status_code)
-            self._responses[url] = RESPONSE_URL_USES
+            with self._sent_lock:
+                self._responses[url] = RESPONSE_URL_USES
             self._ephemeral(origin, reply, public=public)
 
     def _ephemeral(self, origin: Incoming, reply: Reply, *, public: bool) -> None:

@@ -74,8 +74,9 @@ def parse_action(body: dict) -> Incoming | None:
     view = body.get("view") or {}
     channel = (body.get("channel") or {}).get("id")
     if channel:
-        extra["response_url"] = body.get("response_url")
         direct = _is_dm(channel)
+        if not direct:  # in a channel only the person who clicked sees the answer; in a DM, just post
+            extra["response_url"] = body.get("response_url")
     else:  # on the Home tab or in a modal: answer in the person's direct messages
         channel, direct = user, True
         extra["home"] = view.get("type") == "home"

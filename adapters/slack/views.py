@@ -27,11 +27,11 @@ def _input(i18n: I18n, lang: str, block_id: str, *, hint: bool = False, element:
     return block
 
 
-def log_modal(i18n: I18n, lang: str, *, metadata: str = "") -> dict:
+def log_modal(i18n: I18n, lang: str) -> dict:
     """views.open payload: calls dialed, connected, talk time, a deal and its customer, and the day."""
     t = lambda key: {"type": "plain_text", "text": i18n.t(lang, f"slack.modal.{key}")}  # noqa: E731
     return {
-        "type": "modal", "callback_id": LOG_CALLBACK, "private_metadata": metadata,
+        "type": "modal", "callback_id": LOG_CALLBACK,
         "title": t("title"), "submit": t("submit"), "close": t("close"),
         "blocks": [
             _input(i18n, lang, "dialed"),
@@ -100,7 +100,8 @@ def home_view(replies: list[Reply], i18n: I18n, lang: str) -> dict:
     """The Home tab: a "Log today" button, then the replies (the month's scorecard) as blocks."""
     top = [Button(i18n.t(lang, "button.log"), "log", "primary"), Button(i18n.t(lang, "button.top"), "top")]
     blocks: list[dict] = [{"type": "actions", "block_id": "home_top",
-                           "elements": button_elements(top, prefix="pace_cmd_home")}]
+                           "elements": button_elements(top, prefix="pace_cmd_home")},
+                          {"type": "context", "elements": [{"type": "mrkdwn", "text": i18n.t(lang, "slack.home.opened")}]}]
     for reply in replies:
         room = MAX_VIEW_BLOCKS - len(blocks) - 1
         if room < 2:

@@ -65,7 +65,8 @@ class FakeSlack:
         }
 
     def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None):
-        """The next `times` calls of `method` answer `status` (429 with Retry-After, or a 5xx)."""
+        """The next `times` calls of `method` answer `status` (429 with Retry-After, a 5xx, or a 404 for an
+        expired response_url)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
             self.failures.setdefault(method, []).extend([(status, headers)] * times)
@@ -111,6 +112,8 @@ class FakeSlack:
             return self._answer(request, 429, {"ok": False, "error": "ratelimited"}, headers)
         if status >= 500:
             return self._answer(request, status, b"<html><body>upstream error</body></html>", headers)
+        if status != 200:  # e.g. a response_url used after its 30 minutes
+            return self._answer(request, status, b"expired_url", headers)
         if method == "response_url":
             return self._answer(request, 200, b"ok")
         if request.headers.get("Authorization") != f"Bearer {self.token}":

@@ -148,7 +148,7 @@ class Workspace:
             "type": "view_submission", "team": {"id": TEAM, "domain": "pace-test"},
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
             "api_app_id": APP_ID, "token": "legacy-verification-token", "trigger_id": f"{next(_ids)}.77.ee",
-            "view": {"id": view_id, "team_id": TEAM, "type": "modal", "blocks": [], "private_metadata": CHANNEL,
+            "view": {"id": view_id, "team_id": TEAM, "type": "modal", "blocks": [], "private_metadata": "",
                      "callback_id": "pace_log", "state": {"values": values}, "hash": f"1764122400.{view_id}",
                      "title": {"type": "plain_text", "text": "Log today"}, "clear_on_close": False,
                      "notify_on_close": False, "close": None, "submit": None, "previous_view_id": None,
