@@ -99,3 +99,13 @@ def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeyp
     answers = [c.at for c in fake_slack.sent("response_url")]
     assert len(answers) == 41  # forty helps and one welcome
     assert answers[-1] - answers[0] >= 40 * 0.045
+
+
+def test_a_chart_is_uploaded_under_its_message(slack, tmp_path):
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    slack.adapter.post(CHANNEL, Reply(text="the week", title="Calls", image=str(png)))
+    methods = [c.method for c in slack.fake.sent()][1:]
+    assert methods == ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert slack.fake.sent("upload")[0].args["_bytes"] == png.read_bytes()
+    assert slack.fake.sent("files.completeUploadExternal")[0].args["channel_id"] == CHANNEL

@@ -185,3 +185,13 @@ def test_server_errors_are_retried_then_reported_as_a_delay_not_a_drop(slack):
         assert exc.retry_after == 0 and not exc.permanent
     else:
         raise AssertionError("a 429 after every retry must raise SendError with retry_after")
+
+
+def test_a_chinese_speaking_user_is_answered_in_chinese(slack):
+    slack.dm(REP2, "帮助")
+    slack.app.background.drain()
+    text = texts(slack.fake.messages("D0REP0002"))
+    assert "王伟 你好" in text and "发送 `帮助` 查看全部功能" in text
+    slack.command(REP2, "记录")  # the Chinese alias of `log`, alone: the form, in Chinese
+    slack.app.background.drain()
+    assert slack.fake.sent("views.open")[-1].args["view"]["title"]["text"] == "记录今天"

@@ -131,6 +131,17 @@ class SlackSender:
         except OSError as exc:  # the network, after slack_sdk's own retries
             raise SendError(f"slack: {exc}") from exc
         self._mark_sent(reply.key, channel)
+        if reply.image:
+            self.upload_image(channel, reply, thread_ts=thread_ts)
+
+    def upload_image(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> None:
+        """A chart under its message (files_upload_v2). The text is already there, so a failure is logged
+        rather than raised: raising would make the caller send the text a second time."""
+        try:
+            self.client.files_upload_v2(channel=channel, file=reply.image, thread_ts=thread_ts,
+                                        title=render.to_plain(reply.title or "chart"))
+        except Exception as exc:
+            log.warning("slack: image %s to %s not uploaded: %s", reply.image, channel, exc)
 
     def respond(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
         """Answer a slash command or a button where it was used: only the person sees it, unless public."""
@@ -143,6 +154,11 @@ class SlackSender:
         if uses >= RESPONSE_URL_USES:
             self._ephemeral(origin, reply, public=public)
             return
+        self._respond_once(url, origin, reply, public=public)
+        if reply.image:  # an ephemeral answer cannot hold a file: the chart goes to the channel or the DM
+            self.upload_image(origin.channel_id if public else self.im_channel(origin.user_id), reply)
+
+    def _respond_once(self, url: str, origin: Incoming, reply: Reply, *, public: bool) -> None:
         self.pacer.wait(origin.channel_id)
         body = {"response_type": "in_channel" if public else "ephemeral", "replace_original": False,
                 **render.message(reply)}

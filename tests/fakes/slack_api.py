@@ -89,16 +89,20 @@ class FakeSlack:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         args = dict(parse_qsl(parts.query))
+        if parts.path.startswith("/upload/"):  # a file's bytes, to the URL files.getUploadURLExternal gave
+            args["_bytes"], raw = raw, b""
         if raw:
             if (request.headers.get("Content-Type") or "").startswith("application/json"):
                 args.update(json.loads(raw))
             else:
                 args.update(dict(parse_qsl(raw.decode())))
-        for key in ("blocks", "view"):  # form-encoded calls carry these as JSON strings
+        for key in ("blocks", "view", "files"):  # form-encoded calls carry these as JSON strings
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         if parts.path.startswith("/response/"):
             method = "response_url"
+        elif parts.path.startswith("/upload/"):
+            method = "upload"
         elif parts.path.startswith("/api/"):
             method = parts.path[len("/api/"):]
         else:
@@ -116,6 +120,8 @@ class FakeSlack:
             return self._answer(request, status, b"expired_url", headers)
         if method == "response_url":
             return self._answer(request, 200, b"ok")
+        if method == "upload":
+            return self._answer(request, 200, f"OK - {len(args['_bytes'])}".encode())
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return self._answer(request, 200, {"ok": False, "error": "invalid_auth"})
         return self._answer(request, 200, self._result(method, args))
@@ -144,6 +150,11 @@ class FakeSlack:
         if method in ("views.open", "views.publish"):
             view = dict(args["view"], id="V" + self._next_ts().replace(".", ""), team_id=TEAM)
             return {"ok": True, "view": view}
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + self._next_ts().replace(".", "")
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in args["files"]]}
         return {"ok": False, "error": "unknown_method"}
 
     @staticmethod
