@@ -144,7 +144,8 @@ def test_button_in_a_dm_answers_in_the_dm_and_an_expired_response_url_falls_back
 
 def test_app_home_shows_the_month_and_log_buttons(slack):
     setup_team(slack)
-    slack.command(REP, "log 80 32 2h")
+    slack.command(ADMIN, f"target <@{REP}|alice> revenue 500k month")
+    slack.command(REP, "won 100k Acme")
     slack.app.background.drain()
     assert slack.home_opened(REP)[0] == 200
     slack.app.background.drain()
@@ -154,7 +155,8 @@ def test_app_home_shows_the_month_and_log_buttons(slack):
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     values = [e["value"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert values[:2] == ["log", "top"]
-    assert "Alice Chen" in json.dumps(view, ensure_ascii=False)
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "Alice Chen" in shown and "¥100,000 / ¥500,000 · 20% ▰▰▱▱▱▱▱▱▱▱" in shown
 
 
 def test_rate_limited_message_is_sent_after_retry_after(slack):

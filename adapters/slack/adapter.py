@@ -47,6 +47,8 @@ class InlineExecutor(Executor):
 
 
 class SlackAdapter(SlackSender):
+    """One Slack workspace (token mode): bolt's listeners feed `app`; replies come back through `send`."""
+
     platform = PLATFORM
 
     def __init__(self, app: App, settings: SlackSettings):
@@ -65,7 +67,6 @@ class SlackAdapter(SlackSender):
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(r"^pace_cmd_"))(self._on_action)
         self.bolt.view_submission(views.LOG_CALLBACK)(self._on_log_submitted)
-        self.bolt.view_closed(views.LOG_CALLBACK)(lambda ack: ack())
         self._socket = None
         self._names: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
         self._names_lock = threading.Lock()
