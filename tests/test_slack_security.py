@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.models import Account, InboundEvent
 from tests.fakes.slack_workspace import (  # noqa: F401
-    REP, SECRET, fake_slack, sign, slack, slack_app,
+    REP, fake_slack, sign, slack, slack_app,
 )
 
 
