@@ -72,7 +72,11 @@ def cmd_serve(args, settings: Settings) -> int:
     from bot.server import serve
 
     app = _app(settings)
-    serve(app, args.host, args.port)
+    try:
+        serve(app, args.host, args.port)
+    except SettingsError as exc:  # a platform adapter's settings (SLACK_*, ...) are wrong
+        print(f"pacebot: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,0 +1,212 @@
+"""The Slack adapter: bolt receives and verifies (HTTP and Socket Mode), listeners parse and hand the work
+to `app.background`, and `send` posts rendered replies through slack_sdk's WebClient."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from concurrent.futures import Executor, Future
+from dataclasses import replace
+
+from slack_bolt import App as BoltApp
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.app import Address, App
+from bot.clock import local_today
+from bot.messages import Incoming, Reply, TargetKind
+from bot.services import org
+
+from . import parse, views
+from .client import SlackSender, retry_handlers
+from .render import PLATFORM
+from .settings import SlackSettings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+COMMAND = "/pace"
+# Answers to these commands, typed as /pace in a channel, are for the whole channel; the rest is private.
+PUBLIC_COMMANDS = frozenset({"top", "team"})
+
+
+class InlineExecutor(Executor):
+    """Runs bolt's listener in the request's own thread. Our listeners only parse, validate and hand the
+    work to `app.background` before they ack, so an ack never queues behind slow work, and by the time
+    Slack has its answer the work is already in `app.background` (which `drain()` then waits for)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # bolt logs what its listener raised
+            future.set_exception(exc)
+        return future
+
+
+class SlackAdapter(SlackSender):
+    """One Slack workspace (token mode): bolt's listeners feed `app`; replies come back through `send`."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, settings: SlackSettings):
+        client = WebClient(token=settings.bot_token, base_url=settings.api_url,
+                           retry_handlers=retry_handlers(settings.retry_interval))
+        super().__init__(client, send_interval=settings.send_interval,
+                         retry_handlers=client.retry_handlers)
+        self.app, self.settings = app, settings
+        # Builds the bolt app, which calls auth.test once (and fails loudly on a bad token).
+        self.bolt = BoltApp(client=client, signing_secret=settings.signing_secret, process_before_response=False,
+                            listener_executor=InlineExecutor(), logger=logging.getLogger("slack_bolt"),
+                            name="pacebot")
+        self.bolt.event("app_mention")(self._on_event)
+        self.bolt.event("message")(self._on_event)
+        self.bolt.event("app_home_opened")(self._on_event)
+        self.bolt.command(COMMAND)(self._on_command)
+        self.bolt.action(re.compile(r"^pace_cmd_"))(self._on_action)
+        self.bolt.view_submission(views.LOG_CALLBACK)(self._on_log_submitted)
+        self._socket = None
+        self._names: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
+        self._names_lock = threading.Lock()
+
+    # -- what bot.server asks of an adapter ----------------------------------------------------
+    def routes(self) -> dict:
+        return {EVENTS_PATH: SlackRequestHandler(self.bolt, path=EVENTS_PATH)}
+
+    def socket_handler(self):
+        """bolt's Socket Mode handler over slack_sdk's built-in client (not connected yet)."""
+        if self._socket is None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self._socket = SocketModeHandler(self.bolt, app_token=self.settings.app_token)
+        return self._socket
+
+    def start(self) -> None:
+        if self.settings.app_token:
+            self.socket_handler().connect()
+            log.info("slack: Socket Mode connected")
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    # -- listeners: parse, hand over, ack ------------------------------------------------------
+    def _on_event(self, body, context) -> None:  # events are acked by bolt before this runs
+        incoming = parse.parse_event(body, context.get("bot_user_id"))
+        if incoming is not None:
+            self.app.background.submit(self._work, incoming)
+
+    def _on_command(self, ack, body) -> None:
+        incoming = parse.parse_command(body)
+        if self._is_bare_log(incoming.text):
+            self.app.background.submit(self._open_log_modal, incoming)
+        else:
+            self.app.background.submit(self._work, incoming)
+        ack()
+
+    def _on_action(self, ack, body) -> None:
+        incoming = parse.parse_action(body)
+        if incoming is not None and self._is_bare_log(incoming.text):
+            self.app.background.submit(self._open_log_modal, incoming)
+        elif incoming is not None:
+            self.app.background.submit(self._work, incoming)
+        ack()
+
+    def _on_log_submitted(self, ack, body) -> None:
+        user = body["user"]["id"]
+        lang, today = self._lang_and_today(user)
+        commands, errors = views.check_log(parse.view_values(body["view"]), self.app.i18n, lang, today=today,
+                                           window_days=self.app.settings.log_window_days)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        view_id = body["view"]["id"]
+        for n, text in enumerate(commands):
+            incoming = Incoming(platform=PLATFORM, user_id=user, text=text, channel_id=user, is_direct=True,
+                                event_id=f"view:{view_id}:{body['view'].get('hash', '')}:{n}",
+                                user_name=body["user"].get("username") or body["user"].get("name"))
+            self.app.background.submit(self._work, incoming)
+        ack()
+
+    def _is_bare_log(self, text: str) -> bool:
+        cmd, args, _ = self.app.router.match(text)
+        return cmd is not None and cmd.name == "log" and not args
+
+    # -- the work after the ack ----------------------------------------------------------------
+    def _work(self, incoming: Incoming) -> None:
+        incoming = self.with_profile(incoming)
+        if incoming.extra.get("home"):
+            self.publish_home(incoming)
+        else:
+            self.app.process(incoming)
+
+    def with_profile(self, incoming: Incoming) -> Incoming:
+        """Name and language from users.info (cached), for people the bot has not met yet."""
+        name, lang = self.profile(incoming.user_id)
+        return replace(incoming, user_name=name or incoming.user_name, lang_hint=lang or incoming.lang_hint,
+                       received_at=incoming.received_at or self.app.clock())
+
+    def profile(self, user_id: str) -> tuple[str | None, str | None]:
+        with self._names_lock:
+            if user_id in self._names:
+                return self._names[user_id]
+        name = lang = None
+        try:
+            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+            profile = user.get("profile") or {}
+            name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+            locale = (user.get("locale") or "").lower()
+            lang = "zh" if locale.startswith("zh") else "en" if locale.startswith("en") else None
+        except Exception as exc:  # a missing name is no reason to lose the message
+            log.warning("slack: users.info %s failed: %s", user_id, exc)
+            return None, None
+        with self._names_lock:
+            self._names[user_id] = (name, lang)
+            while len(self._names) > 5000:
+                self._names.popitem(last=False)
+        return name, lang
+
+    def publish_home(self, incoming: Incoming) -> None:
+        """The person's Home tab: their month's scorecard (the `me` command's answer) and buttons."""
+        replies = self.app.handle(incoming)
+        if not replies:
+            return  # a retried delivery of the same event
+        lang = replies[-1].lang
+        self.client.views_publish(user_id=incoming.user_id, view=views.home_view(replies, self.app.i18n, lang))
+
+    def _open_log_modal(self, incoming: Incoming) -> None:
+        incoming = self.with_profile(incoming)
+        lang, _ = self._lang_and_today(incoming.user_id, hint=incoming.lang_hint)
+        view = views.log_modal(self.app.i18n, lang)
+        try:
+            self.client.views_open(trigger_id=incoming.extra["trigger_id"], view=view)
+        except Exception as exc:
+            log.warning("slack: views.open failed (%s); answering with the typed form instead", exc)
+            self.app.process(incoming)  # `log` without numbers: the usage example
+
+    def _lang_and_today(self, user_id: str, *, hint: str | None = None):
+        settings = self.app.settings
+        with self.app.db.session() as session:
+            person = org.find_account(PLATFORM, user_id, session=session)
+            team = org.get_team(person.team_id, session=session) if person else None
+            lang = person.lang if person else (hint if hint in ("zh", "en") else settings.lang)
+            tz = team.tz if team else settings.tz
+        return lang, local_today(self.app.clock(), tz)
+
+    # -- replies ---------------------------------------------------------------------------------
+    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+        to_origin = reply.target.kind is TargetKind.ORIGIN and origin is not None and origin.platform == PLATFORM
+        if to_origin and origin.extra.get("response_url"):
+            self.respond(origin, reply, public=self._is_public(origin, reply))
+            return
+        thread = origin.extra.get("thread_ts") if to_origin else None
+        self.post(address.id, reply, direct=address.is_direct, thread_ts=thread)
+
+    def _is_public(self, origin: Incoming, reply: Reply) -> bool:
+        if origin.is_direct or reply.kind != "answer" or not origin.extra.get("command"):
+            return False
+        cmd, _, _ = self.app.router.match(origin.text)
+        return cmd is not None and cmd.name in PUBLIC_COMMANDS

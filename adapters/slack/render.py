@@ -1,0 +1,127 @@
+"""Neutral `Reply` to Block Kit (pure): header, mrkdwn sections, buttons, mentions, within Slack's limits."""
+
+from __future__ import annotations
+
+import re
+
+from bot.i18n import escape_md, unescape_md
+from bot.messages import Button, Reply
+
+PLATFORM = "slack"
+MAX_BLOCKS = 50  # per message (a Home tab or modal allows 100)
+MAX_SECTION = 3000  # characters in a section's text
+MAX_HEADER = 150
+MAX_BUTTONS = 25  # elements in one actions block
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_TEXT = 39000  # the top-level `text` fallback (Slack truncates at 40,000)
+
+_ESCAPED = re.compile(r"\\([\\*_`\[\]])")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+
+
+def to_mrkdwn(text: str, mentions: dict[str, str] | None = None) -> str:
+    """Our chat markdown to Slack mrkdwn: `**b**` → `*b*`, `- ` → `• `, &<> escaped, names → `<@U…>`.
+
+    Escaped characters in people's own text are kept literal (mrkdwn has no escape character)."""
+    kept: list[str] = []
+
+    def keep(value: str) -> str:
+        kept.append(value)
+        return f"\x00{len(kept) - 1}\x00"
+
+    for name, user in sorted((mentions or {}).items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(escape_md(name), keep(f"<@{user}>"))
+    text = _ESCAPED.sub(lambda m: keep(m.group(1)), text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _BOLD.sub(r"*\1*", text)
+    text = re.sub(r"(?m)^(\s*)- ", r"\1• ", text)
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
+
+
+def to_plain(text: str) -> str:
+    """Text for `plain_text` fields (headers, buttons): markup dropped, nothing escaped."""
+    return unescape_md(_BOLD.sub(r"\1", text))
+
+
+def slack_mentions(reply: Reply) -> dict[str, str]:
+    return {m.name: m.accounts[PLATFORM] for m in reply.mentions if m.accounts.get(PLATFORM)}
+
+
+def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one very long line: cut it hard
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]
+
+
+def button_elements(buttons: list[Button], prefix: str = "pace_cmd") -> list[dict]:
+    elements = []
+    for i, button in enumerate(buttons[:MAX_BUTTONS]):
+        element = {"type": "button", "action_id": f"{prefix}_{i}",
+                   "text": {"type": "plain_text", "text": to_plain(button.label)[:MAX_BUTTON_TEXT], "emoji": True},
+                   "value": button.command[:MAX_VALUE]}
+        if button.style in ("primary", "danger"):
+            element["style"] = button.style
+        elements.append(element)
+    return elements
+
+
+def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS, extra_buttons: list[Button] | None = None) -> list[dict]:
+    """Header, one section per `---` part (split further at 3,000 characters), a divider between parts,
+    and the buttons; if that is too many blocks, parts are merged and, last, the rest is cut with a note."""
+    mentions = slack_mentions(reply)
+    blocks: list[dict] = []
+    if reply.title:
+        title = to_plain(reply.title)
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title[:MAX_HEADER], "emoji": True}})
+    buttons = list(reply.buttons) + list(extra_buttons or [])
+    room = max_blocks - len(blocks) - (1 if buttons else 0)
+    parts = [to_mrkdwn(s, mentions) for s in reply.sections()]
+    body = _section_blocks(parts, with_dividers=True)
+    if len(body) > room:
+        body = _section_blocks(["\n\n".join(parts)], with_dividers=False)
+    if len(body) > room:
+        body = body[:room - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]}]
+    blocks.extend(body)
+    if buttons:
+        blocks.append({"type": "actions", "elements": button_elements(buttons)})
+    return blocks
+
+
+def _section_blocks(parts: list[str], *, with_dividers: bool) -> list[dict]:
+    blocks: list[dict] = []
+    for i, part in enumerate(parts):
+        if i and with_dividers:
+            blocks.append({"type": "divider"})
+        for piece in split_text(part):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    """The message's `text`: shown in notifications, and by clients that cannot show blocks."""
+    mentions = slack_mentions(reply)
+    body = "\n\n".join(reply.sections())
+    text = to_mrkdwn(f"**{reply.title}**\n{body}" if reply.title else body, mentions)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+
+
+def message(reply: Reply) -> dict:
+    """`text` and `blocks` for chat.postMessage, chat.postEphemeral or a response_url."""
+    return {"text": fallback_text(reply), "blocks": blocks_for(reply)}

@@ -1,0 +1,111 @@
+"""Delivery to Slack: direct messages open the IM first, one message a second per channel (scaled down
+here), and acks stay fast under load because the work runs after them (a real HTTP server)."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+
+from waitress.server import create_server
+
+from adapters.slack.client import ChannelPacer
+from bot.messages import Reply, Target
+from bot.server import build_server
+from tests.fakes.slack_workspace import (  # noqa: F401
+    ADMIN, CHANNEL, REP, SECRET, Workspace, fake_slack, sign, slack, slack_app,
+)
+
+
+def test_a_message_to_a_person_opens_the_im_channel_first(slack):
+    from bot.services import org
+
+    slack.dm(REP, "hello")
+    slack.app.background.drain()
+    with slack.app.db.session() as session:
+        person = org.find_account("slack", REP, session=session)
+    slack.app.deliver([Reply(text="private note", target=Target.person(person.id))])
+    slack.app.deliver([Reply(text="another", target=Target.person(person.id))])
+    calls = [c for c in slack.fake.sent() if c.method in ("conversations.open", "chat.postMessage")]
+    assert [c.method for c in calls[-3:]] == ["conversations.open", "chat.postMessage", "chat.postMessage"]
+    assert calls[-3].args["users"] == REP and calls[-1].args["channel"] == "D0REP0001"
+
+
+def test_pacer_holds_about_one_message_per_interval_per_channel():
+    pacer = ChannelPacer(0.05)
+    stamps = {"C1": [], "C2": []}
+
+    def send(channel):
+        pacer.wait(channel)
+        stamps[channel].append(time.monotonic())
+
+    threads = [threading.Thread(target=send, args=(ch,)) for ch in ["C1"] * 4 + ["C2"] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    c1 = sorted(stamps["C1"])
+    assert all(b - a >= 0.045 for a, b in zip(c1, c1[1:]))
+    assert abs(min(stamps["C2"]) - min(c1)) < 0.04  # another channel does not wait for the first
+
+
+def test_paced_posts_reach_the_fake_spaced_out(slack):
+    slack.adapter.pacer.interval = 0.05
+    for n in range(3):
+        slack.adapter.post(CHANNEL, Reply(text=f"m{n}"))
+    posts = [c.at for c in slack.fake.sent("chat.postMessage")]
+    assert len(posts) == 3 and all(b - a >= 0.045 for a, b in zip(posts, posts[1:]))
+
+
+def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeypatch):
+    """Forty people use /pace at once while every answer waits its turn in the channel: each request is
+    still answered at once (Slack allows 3 s), and every answer is delivered afterwards."""
+    for name, value in {"SLACK_BOT_TOKEN": fake_slack.token, "SLACK_SIGNING_SECRET": SECRET,
+                        "SLACK_API_URL": fake_slack.api_url, "SLACK_SEND_INTERVAL": "0.05",
+                        "SLACK_APP_TOKEN": ""}.items():
+        monkeypatch.setenv(name, value)
+    server, _ = build_server(slack_app, ["slack"])
+    http_server = create_server(server, host="127.0.0.1", port=0, threads=8)
+    port = http_server.effective_port
+    thread = threading.Thread(target=http_server.run, daemon=True)
+    thread.start()
+    workspace = Workspace(server, fake_slack)
+    bodies = [workspace.command_body(ADMIN, "help") for _ in range(40)]
+    results = []
+
+    def call(body):
+        started = time.monotonic()
+        ts = int(time.time())
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/slack/events", body=body.encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": sign(body, ts)})
+        status = conn.getresponse().status
+        conn.close()
+        results.append((status, time.monotonic() - started))
+
+    try:
+        threads = [threading.Thread(target=call, args=(b,)) for b in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        slack_app.background.drain(timeout=30)
+    finally:
+        http_server.close()
+    assert [s for s, _ in results] == [200] * 40
+    # The answers took 41 × 0.05 s to go out, one after another; every ack came well before that.
+    assert max(d for _, d in results) < 1.0, sorted(d for _, d in results)[-5:]
+    answers = [c.at for c in fake_slack.sent("response_url")]
+    assert len(answers) == 41  # forty helps and one welcome
+    assert answers[-1] - answers[0] >= 40 * 0.045
+
+
+def test_a_chart_is_uploaded_under_its_message(slack, tmp_path):
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    slack.adapter.post(CHANNEL, Reply(text="the week", title="Calls", image=str(png)))
+    methods = [c.method for c in slack.fake.sent()][1:]
+    assert methods == ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert slack.fake.sent("upload")[0].args["_bytes"] == png.read_bytes()
+    assert slack.fake.sent("files.completeUploadExternal")[0].args["channel_id"] == CHANNEL
