@@ -121,7 +121,7 @@ def propose(scope: str, subject: Team | None, metric: Metric, period: Period, to
     if total <= 0:
         raise UserError("target_not_positive", text=str(total))
     if calendar == "seasonal" and (profile or "default") not in seasonal_profiles():
-        raise UserError("plan_bad_profile", text=profile, names=", ".join(sorted(seasonal_profiles())))
+        raise UserError("plan_bad_profile", text=profile, name=", ".join(sorted(seasonal_profiles())))
     if ORDER_INDEX[depth] <= ORDER_INDEX[period.kind]:
         depth = period.kind
     proposal = Proposal(scope=scope, scope_id=COMPANY_ID if scope == "company" else subject.id,
@@ -161,7 +161,7 @@ def _split(proposal: Proposal, total: int, items: list[tuple[int, str]], history
             raise UserError("plan_unknown_unit", text=", ".join(unknown))
         missing = [name for _, name in items if name.lower() not in by_name]
         if missing:
-            raise UserError("plan_weights_missing", names=", ".join(missing))
+            raise UserError("plan_weights_missing", text=", ".join(missing))
         shares = [by_name[name.lower()] for _, name in items]
     elif proposal.method == "share":
         shares = [history.get(i, 0) for i, _ in items]
@@ -200,6 +200,8 @@ def adjust(proposal: Proposal, name: str, *, percent: Decimal | None = None, val
 
 def _resplit_children(proposal: Proposal, unit: Unit) -> None:
     kids = proposal.children(unit.key)
+    if not kids:
+        return
     for kid, part in zip(kids, apportion(unit.total, [k.total for k in kids])):
         kid.total = part
 
