@@ -99,9 +99,9 @@ FEATURE_SAMPLES = {
                           no_history=True, calendar_rows=[("2027-Q1", Decimal(1))],
                           rows=[dict(name="T", value=Decimal(3), pct=Decimal(50), pinned=True,
                                      kids=[dict(name="A", value=Decimal(3), pct=Decimal(100))])]),
-    "coach_hint": dict(hint=SimpleNamespace(step="connect_rate", rate=Decimal("0.2"), median=Decimal("0.35"),
-                                            ratio=Decimal("0.57"), topic="calling times", unit="pct"),
-                       hints=[], by_manager=True),
+    "coach_hint": dict(by_manager=True, hints=[
+        SimpleNamespace(name=n, step=s, value=Decimal("0.2"), median=Decimal("0.35"), ratio=Decimal("0.57"), topic="x")
+        for n, s in (("A", "connect_rate"), ("B", "talk"), ("C", "deal_size"), ("D", "dials"), ("E", None))]),
 }
 
 
