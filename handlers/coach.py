@@ -33,7 +33,11 @@ def coach_command(ctx: Ctx) -> list[Reply]:
     hints = coaching.team_hints(org.get_team(subject.team_id, session=ctx.session) if subject else team, period,
                                 ctx.lang, session=ctx.session)
     if subject is not None:
-        hints = [h for h in hints if h.person_id == subject.id]
+        mine = [h for h in hints if h.person_id == subject.id]
+        # A manager who does not sell asking `coach` wants the team's view.
+        if not mine and not ctx.args.strip() and ctx.person.role != Role.REP:
+            mine, by_manager = hints, True
+        hints = mine
     if not hints:
         raise UserError("coach_no_data", period=period.label)
     return [ctx.reply("coach_hint", hints=hints, period=period.label, by_manager=by_manager,
@@ -41,4 +45,4 @@ def coach_command(ctx: Ctx) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.command("coach", coach_command, "辅导", "coaching", "教练", "建议")
+    router.command("coach", coach_command, "辅导", "coaching", "教练")

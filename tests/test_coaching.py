@@ -75,6 +75,7 @@ def test_coach_command_for_a_rep_and_for_the_manager(team):
     out = team("u0").say("coach team")
     assert "Cy Young: weakest is deals per connected call" in out and "Di Ng: weakest is average deal size" in out
     assert "¥30,000 against a team median of ¥100,000" in out
+    assert team("u0").say("coach") == out  # a manager without numbers of their own sees the team
     assert "Ben Carter" in team("u0").say('coach "Ben Carter"')
     assert "Only managers" in team("u2").say('coach "Cy Young"')
     assert "no calls or deals recorded for 2026-10" in team("u2").say("coach last month")
