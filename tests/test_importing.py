@@ -122,6 +122,18 @@ def test_dry_run_of_a_clean_file_counts_but_stores_nothing(app, tmp_path, ext):
     assert count(app, Deal) == 0
 
 
+def test_unreadable_files(app, tmp_path):
+    from bot.importing import FileError
+
+    with pytest.raises(FileError, match="does not exist"):
+        import_file(app, "deals", tmp_path / "nope.csv")
+    (tmp_path / "x.xlsx").write_text("not a workbook")
+    with pytest.raises(FileError, match="not a readable xlsx"):
+        import_file(app, "deals", tmp_path / "x.xlsx")
+    with pytest.raises(FileError, match="use a .csv or .xlsx"):
+        import_file(app, "deals", write(tmp_path / "x.csv", DEALS).rename(tmp_path / "x.txt"))
+
+
 def test_header_problems(app, tmp_path):
     report = import_file(app, "activity", write(tmp_path / "a.csv", [["rep", "day", "dials"], ["E001", "2026-11-24", "3"]]))
     assert {(e.row, e.column) for e in report.errors} == {(1, "dialed"), (1, "connected"), (1, "dials")}
