@@ -11,7 +11,6 @@ from sqlmodel import select
 from bot.app import App
 from bot.models import Deal, Person, Target
 from bot.models_plan import PlanProposal
-from bot.periods import PeriodKind
 from tests.conftest import Chat
 
 
@@ -91,12 +90,16 @@ def test_pending_proposal_survives_a_restart(team, app, settings, db, clock):
     team["mgr"].say('plan revenue 600k 2026-Q4 weights "Alice Chen"=3 "Ben Carter"=2 "Cy Young"=1')
     from adapters.console.adapter import ConsoleAdapter
 
+    with app.db.session() as s:
+        assert [r.status for r in s.exec(select(PlanProposal)).all()] == ["pending"]
     restarted = App(settings, db=db, clock=clock)
     manager = Chat(ConsoleAdapter(restarted, "mgr", out=io.StringIO()), "mgr")
     assert "Alice Chen: ¥300,000 (50%)" in manager.say("plan")
     assert "Applied" in manager.say("plan confirm")
     values = {t.scope_id: t.value for t in targets(app, scope="person", period_kind="quarter")}
     assert sorted(values.values()) == [10_000_000, 20_000_000, 30_000_000]
+    with app.db.session() as s:
+        assert [r.status for r in s.exec(select(PlanProposal)).all()] == ["applied"]
 
 
 def test_by_last_period_share_and_chinese_syntax(team, app, chat):
