@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import pytest
 from sqlmodel import select
@@ -129,3 +130,34 @@ def test_bad_input_gets_a_clear_message(team):
     assert "year, a quarter or a month" in mgr.say("plan calls 500 2026-W49")
     assert "Write it like this" in mgr.say("plan revenue")
     assert "seasonal profile" in mgr.say("plan revenue 1m 2026-Q4 seasonal:nope")
+
+
+def test_company_plan_adds_up_at_every_level_and_period(team, app, chat):
+    from bot.models import Metric
+    from bot.periods import PeriodKind, period_from_label
+    from bot.services import plan as plans
+    from bot.workcal import CHINA
+
+    chat("dan", name="Dan West", lang="en").say("help")
+    team["admin"].say("team create West")
+    team["admin"].say('team add "Dan West" West')
+    with app.db.session() as s:
+        proposal = plans.propose("company", None, Metric.REVENUE, period_from_label("2026-Q4"), 100_000_007,
+                                 method="even", weights=None, calendar="seasonal", profile="retail",
+                                 depth=PeriodKind.WEEK, session=s)
+    plans.adjust(proposal, "West", percent=Decimal("12.5"))
+    plans.adjust(proposal, "Ben Carter", value=50_000_000)
+    again = plans.Proposal.from_json(proposal.to_json())
+    assert again == proposal
+    values = plans.expand(again, CHINA)
+    assert plans.expand(again, CHINA) == values  # deterministic
+    company = values["company:0"]
+    teams = [u for u in again.units if u.scope == "team"]
+    assert sorted(u.name for u in teams) == ["East", "West"]
+    for period, value in company.items():
+        assert sum(values[t.key][period] for t in teams) == value, period.label
+        for t in teams:
+            assert sum(values[r.key][period] for r in again.children(t.key)) == values[t.key][period]
+    west = next(t for t in teams if t.name == "West")
+    assert west.total == 12_500_001 and values["person:" + str(again.children(west.key)[0].id)][
+        period_from_label("2026-Q4")] == west.total
