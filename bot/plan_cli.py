@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.importing import COLUMNS, KINDS, FileError, export_file, import_file
+from bot.exporting import export_file
+from bot.importing import COLUMNS, KINDS, FileError, import_file
 
 
 def add_commands(sub) -> None:

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot.importing import export_file, export_rows, import_file, read_table
+from bot.exporting import export_file, export_rows
+from bot.importing import import_file, read_table
 from bot.models import Account, Activity, Deal, Person, Role, Target, Team
 
 PEOPLE = [
