@@ -54,6 +54,9 @@ class App:
         from handlers import register_all
 
         register_all(self.router)
+        from bot.api import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
+
+        install_api(self)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self.router.handle(incoming)

@@ -191,3 +191,4 @@ class TokenCache(SQLModel, table=True):
     expires_at: datetime = _ts(nullable=False)
 from bot.models_wecom import WeComDepartment  # noqa: E402,F401  (WeCom directory links)
 from bot import models_dingtalk  # noqa: E402,F401  (DingTalk tables)
+from bot import models_plan  # noqa: E402,F401  (planning, import and API tables)

@@ -83,12 +83,26 @@ def test_every_template_renders_without_leftover_tags(lang):
             ctx_local = dict(ctx, rows=[("calls", Decimal(1), None)], team="T")
         elif name in ("team_show", "team_created"):
             ctx_local = ctx
+        elif name in FEATURE_SAMPLES:
+            ctx_local = dict(ctx, **FEATURE_SAMPLES[name])
         elif name.startswith("team_") or name == "deal_announcement":
             ctx_local = dict(ctx, team="T", person="P")
         else:
             ctx_local = ctx
         text = i18n.render(lang, name, **ctx_local)
         assert text and not re.search(r"\{\{|\{%|%\}|\}\}", text), name
+
+
+# Per-feature templates' own context, on top of the shared sample context above.
+FEATURE_SAMPLES = {
+    "plan_proposal": dict(total=Decimal(6), method="share", calendar="seasonal", profile="retail", depth="week",
+                          no_history=True, calendar_rows=[("2027-Q1", Decimal(1))],
+                          rows=[dict(name="T", value=Decimal(3), pct=Decimal(50), pinned=True,
+                                     kids=[dict(name="A", value=Decimal(3), pct=Decimal(100))])]),
+    "coach_hint": dict(by_manager=True, hints=[
+        SimpleNamespace(name=n, step=s, value=Decimal("0.2"), median=Decimal("0.35"), ratio=Decimal("0.57"), topic="x")
+        for n, s in (("A", "connect_rate"), ("B", "talk"), ("C", "deal_size"), ("D", "dials"), ("E", None))]),
+}
 
 
 def test_person_text_is_escaped_in_markdown():

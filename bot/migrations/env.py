@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import bot.models_wecom  # noqa: F401
 import bot.models_dingtalk  # noqa: F401
+import bot.models_plan  # noqa: F401
 from sqlmodel import SQLModel
 
 config = context.config
