@@ -45,5 +45,5 @@ def board_command(ctx: Ctx) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.command("dashboard", dashboard_command, "看板", "web", "login")
-    router.command("board", board_command, "大屏", "tv", "电视大屏")
+    router.command("dashboard", dashboard_command, "看板")
+    router.command("board", board_command, "大屏")

@@ -204,8 +204,11 @@ def test_manager_link_opens_their_team_and_cannot_be_reused_or_forged(live, brow
     page.click("a[data-sort=name]")  # sorting is a server round trip
     names = page.locator("#team-table tbody tr td:first-child").all_inner_texts()
     assert names == sorted(names, reverse=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "team-en.png"), full_page=True)
     page.click("text=Alice Chen")
     expect(page.locator("#funnel")).to_contain_text("dials")
+    page.screenshot(path=str(ARTIFACTS / "rep-en.png"), full_page=True)
     assert page.locator("svg rect.dialed").count() > 10
     response = page.goto(f"{live.url}/team/1")
     assert response.status == 403

@@ -209,3 +209,16 @@ def test_table_sorts_and_rejects_bad_periods(app, web):
     assert status.startswith("400") and "2026-Q4" in page
     status, _, page = client.get("/team/1/rep/2?period=last%20month&lang=en")
     assert status.startswith("200") and "<svg" in page and "Funnel" in page
+
+
+def test_boards_beyond_the_stream_cap_poll_instead(app, monkeypatch):
+    """Each open stream holds a server thread; past the cap a board gets one answer and comes back."""
+    monkeypatch.setenv("PACEBOT_WEB_MAX_STREAMS", "0")
+    load_demo(app)
+    server, _ = build_server(app, platforms=[])
+    link = link_from(say(app, "demo-manager-1", "board"))
+    status, _, stream = Client(server).get(link + "/events")
+    chunks = list(stream)  # ends by itself
+    assert status.startswith("200") and chunks[0] == b"retry: 4000\n\n" and b"event: state" in chunks[1]
+    assert len(chunks) == 2
+    server.dashboard.stop()

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -107,6 +107,9 @@ def use_login_link(token: str, *, key: str, now: datetime, session: Session) -> 
 
 # -- sessions -------------------------------------------------------------------------------------
 def open_session(person_id: int, *, hours: int, now: datetime, session: Session) -> str:
+    # Housekeeping while we are here: expired sessions and day-old sign-in links go.
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.execute(delete(LoginLink).where(LoginLink.expires_at <= now - timedelta(days=1)))
     token = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=digest(token), person_id=person_id, created_at=now,
                            expires_at=now + timedelta(hours=hours)))

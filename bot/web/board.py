@@ -50,7 +50,17 @@ class BoardPages:
         feed.ensure_started()
 
         def events():
-            yield b"retry: 2000\n\n"
+            nonlocal after
+            held = self.site.stream_slots.acquire(blocking=False)
+            try:
+                # Without a free slot: answer once and let the browser come back (short polling).
+                yield b"retry: 2000\n\n" if held else b"retry: 4000\n\n"
+                yield from updates(held)
+            finally:
+                if held:
+                    self.site.stream_slots.release()
+
+        def updates(held: bool):
             nonlocal after
             seq, shown, deadline = feed.seq, None, time.monotonic() + web.stream_seconds
             while not feed.stopped:
@@ -67,7 +77,7 @@ class BoardPages:
                 if digest != shown:
                     shown = digest
                     yield _event("state", {"html": body})
-                if time.monotonic() > deadline:
+                if not held or time.monotonic() > deadline:
                     return  # the browser reconnects at once; a TV does not hold a thread for ever
                 previous = seq
                 seq = feed.wait(seq, timeout=min(15.0, web.stream_seconds))

@@ -18,6 +18,9 @@ class WebSettings(BaseSettings):
     poll_seconds: float = Field(1.0, alias="PACEBOT_WEB_POLL_SECONDS", gt=0, le=60)
     # An event stream is closed after this long; the browser reconnects at once (frees server threads).
     stream_seconds: float = Field(300, alias="PACEBOT_WEB_STREAM_SECONDS", gt=0)
+    # Streams held open at once per process (each holds one of the server's threads); boards beyond
+    # this still update, by reconnecting every few seconds.
+    max_streams: int = Field(8, alias="PACEBOT_WEB_MAX_STREAMS", ge=0, le=1000)
 
     @property
     def base(self) -> str:

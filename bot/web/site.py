@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
+import threading
 from functools import partial
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from bot.clock import local_today
 from bot.i18n import LANGS, TEMPLATES, fmt_metric, fmt_minutes, fmt_money, fmt_number, fmt_pct
@@ -26,6 +29,8 @@ class Dashboard:
         self.web = web or WebSettings()
         self.rights = rights
         self.feed = ChangeFeed(app.db, self.web.poll_seconds)
+        # Open streams each hold a server thread; past this many, a board polls instead (see BoardPages).
+        self.stream_slots = threading.BoundedSemaphore(self.web.max_streams)
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES / "web")), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.boards = BoardPages(self)
@@ -64,7 +69,7 @@ class Dashboard:
 
     def message(self, req: Request, status: str, key: str, *, lang: str | None = None, **params) -> Response:
         lang = lang or self.lang_for(req)
-        text = self.app.i18n.t(lang, key, **params)
+        text = _code_spans(self.app.i18n.t(lang, key, **params))
         return html(self.render("message.html.j2", lang, title=text, text=None, form=None), status)
 
     def refuse(self, req: Request, status: str, key: str) -> Response:
@@ -131,3 +136,8 @@ class Dashboard:
 
     def today(self, team: Team):
         return local_today(self.app.clock(), team.tz)
+
+
+def _code_spans(text: str) -> Markup:
+    """Catalogue text is chat markdown: show its `commands` as code, escape everything else."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))

@@ -8,7 +8,7 @@
   var overlay = document.getElementById("celebrate");
   var after = root.getAttribute("data-after") || "0";
   var base = root.getAttribute("data-events");
-  var queue = [], showing = false, source = null, SHOW_MS = 6000;
+  var queue = [], showing = false, source = null, shown = null, SHOW_MS = 6000;
 
   function setLive(on) { live.className = "live " + (on ? "on" : "off"); }
 
@@ -35,7 +35,8 @@
       if (source.readyState === 2) { window.setTimeout(connect, 3000); }
     };
     source.addEventListener("state", function (e) {
-      content.innerHTML = JSON.parse(e.data).html;  // rendered and escaped by the server
+      var html = JSON.parse(e.data).html;  // rendered and escaped by the server
+      if (html !== shown) { shown = html; content.innerHTML = html; }  // unchanged: keep the ticker moving
     });
     source.addEventListener("deal", function (e) {
       var deal = JSON.parse(e.data);
