@@ -222,3 +222,19 @@ def test_boards_beyond_the_stream_cap_poll_instead(app, monkeypatch):
     assert status.startswith("200") and chunks[0] == b"retry: 4000\n\n" and b"event: state" in chunks[1]
     assert len(chunks) == 2
     server.dashboard.stop()
+
+
+def test_hall_of_fame_shows_what_a_provider_gives(app, web, monkeypatch):
+    """The champions come from the scheduled-messages feature; here a provider stands in for it."""
+    from decimal import Decimal
+
+    from bot.web import fame
+
+    client = Client(web)
+    client.sign_in(link_from(say(app, "demo-manager-1", "dashboard")))
+    assert 'id="hall-of-fame"' not in client.get("/team/1?lang=en")[2]
+    monkeypatch.setattr(fame, "PROVIDERS", [])
+    fame.register(lambda team, session: [fame.FameEntry("2026-10", "revenue", 1, "陈静", Decimal(612000)),
+                                         fame.FameEntry("2026-10", "calls", 2, "<b>x</b>", Decimal(1700))])
+    page = client.get("/team/1?lang=en")[2]
+    assert "Hall of fame" in page and "陈静 · ¥612,000" in page and "&lt;b&gt;x&lt;/b&gt;" in page

@@ -10,7 +10,7 @@ from bot.metrics import ORDER
 from bot.models import Metric, Person, Role, Team
 from bot.periods import PeriodError, parse_period
 from bot.services import org
-from bot.web import charts, data
+from bot.web import charts, data, fame
 from bot.web.http import Response, html, redirect
 
 COLUMNS = ("name", "actual", "target", "percent", "projection")
@@ -76,10 +76,12 @@ class TeamPages:
         sort = req.query.get("sort") if req.query.get("sort") in COLUMNS else "actual"
         descending = req.query.get("dir", "desc" if sort != "name" else "asc") == "desc"
         rows = sorted(rows, key=lambda r: _sort_value(r, metric, sort), reverse=descending)
+        with self.app.db.session() as session:
+            champions = fame.hall_of_fame(team, session=session)
         return html(self.site.render(
             "team.html.j2", lang, person=person, team=team, period=period, rows=rows, metric=metric,
             metrics=ORDER, sort=sort, descending=descending, columns=COLUMNS, xlsx=_openpyxl() is not None,
-            query=req.query.get("period", "")))
+            query=req.query.get("period", ""), champions=champions))
 
     def rep(self, req, person: Person, team_id: int, rep_id: int) -> Response:
         site = self.site
