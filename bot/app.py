@@ -15,6 +15,7 @@ from bot.i18n import I18n
 from bot.messages import Incoming, Reply, TargetKind
 from bot.router import Router
 from bot.services import org
+from bot.web import install as install_dashboard
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class App:
         from bot.api import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
 
         install_api(self)
+        install_dashboard(self)  # the web dashboard, mounted by `pacebot serve` under /board/ and /team/
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self.router.handle(incoming)

@@ -67,7 +67,7 @@ def build_server(app: App, platforms: Iterable[str] | None = None) -> tuple[Http
     """Build every configured platform adapter and mount its routes."""
     server = HttpServer()
     adapters = []
-    for name in platforms or PLATFORMS:
+    for name in PLATFORMS if platforms is None else platforms:
         module = importlib.import_module(PLATFORMS[name])
         adapter = module.build(app)
         if adapter is None:

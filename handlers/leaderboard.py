@@ -53,4 +53,4 @@ def top_command(ctx: Ctx) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.command("top", top_command, "排行榜", "排行", "排名", "榜单", "leaderboard", "rank", "board")
+    router.command("top", top_command, "排行榜", "排行", "排名", "榜单", "leaderboard", "rank")
