@@ -184,3 +184,4 @@ class TokenCache(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=191)
     value: str = Field(sa_column=Column(Text, nullable=False))
     expires_at: datetime = _ts(nullable=False)
+from bot import models_schedule  # noqa: E402,F401  (scheduled delivery tables)

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import bot.models_schedule  # noqa: F401
 from sqlmodel import SQLModel
 
 config = context.config
