@@ -78,7 +78,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 # Feature modules that add their own subcommands: each has `add_commands(subparsers)`, whose parsers
 # set `func(args, settings) -> int`.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["bot.schedule_cli"]
 
 
 def main(argv: list[str] | None = None) -> int:

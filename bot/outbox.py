@@ -122,8 +122,9 @@ class Outbox:
             return 0
         added = 0
         with self.app.db.session() as session:
-            for row in rows:  # one statement per row: rowcount says which were new
-                added += session.execute(_insert_ignore(self.app.db.dialect, OutboxMessage, row, "key")).rowcount
+            for row in rows:  # one statement per row: RETURNING says whether it was new
+                stmt = _insert_ignore(self.app.db.dialect, OutboxMessage, row, "key").returning(OutboxMessage.id)
+                added += len(session.execute(stmt).all())
         self._wake.set()
         return added
 

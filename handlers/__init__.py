@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import activity, deals, help, leaderboard, leave, progress, sentence, targets, team
+from handlers import activity, champions, deals, help, leaderboard, leave, progress, sentence, targets, team
 
 
 def register_all(router) -> None:
-    for module in (help, activity, deals, progress, leaderboard, targets, leave, team, sentence):
+    for module in (help, activity, deals, progress, leaderboard, targets, leave, team, champions, sentence):
         module.register(router)
