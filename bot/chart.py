@@ -4,6 +4,7 @@ with matplotlib's Agg backend (no display) to a PNG."""
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def draw_week(path: Path, *, title: str, day_labels: list[str], revenue: list, c
         for text in [ax.title, ax.yaxis.label, calls_ax.yaxis.label, *ax.get_xticklabels(),
                      *ax.get_legend().get_texts()]:
             text.set_fontfamily(family)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    with warnings.catch_warnings():
+        if family is None:  # one warning was logged already; not one per missing glyph
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.tight_layout()
+        fig.savefig(path, format="png")
     return path

@@ -40,9 +40,13 @@ def _app(settings: Settings, *, senders: bool = False):
 
     app = make_app(settings)
     if senders:  # the platforms this process can send to, exactly as `pacebot serve` builds them
-        from bot.server import build_server
+        import importlib.util
 
-        build_server(app)
+        from bot.server import PLATFORMS, build_server
+
+        installed = [name for name, module in PLATFORMS.items() if importlib.util.find_spec(module)]
+        if installed:
+            build_server(app, installed)
     return app
 
 
