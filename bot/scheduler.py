@@ -218,6 +218,7 @@ class SchedulerService:
         self.lock = LeaderLock(app.db)
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        self.leading = threading.Event()  # set while this process schedules
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -249,6 +250,7 @@ class SchedulerService:
         self.scheduler.start(paused=True)
         sync_jobs(self.scheduler, self.app)
         self.scheduler.resume()
+        self.leading.set()
         synced = time.monotonic()
         while not self._stop.wait(min(self.sync_every, 10.0)):
             if not self.lock.alive():
@@ -259,6 +261,7 @@ class SchedulerService:
                 synced = time.monotonic()
 
     def _step_down(self) -> None:
+        self.leading.clear()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -270,7 +273,8 @@ def install(app) -> None:
     def start() -> None:
         app.outbox.start()
         if schedule_settings().enabled:
-            SchedulerService(app).start()
+            app.scheduler = SchedulerService(app)
+            app.scheduler.start()
 
     app.on_serve.append(start)
 

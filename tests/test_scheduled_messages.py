@@ -260,3 +260,12 @@ def test_job_run_from_the_command_line(app, evening, monkeypatch, capsys, tmp_pa
     with pytest.raises(SystemExit) as exit_:
         main(["job", "run", "nudge", "--team", "Nobody"])
     assert exit_.value.code == 2 and "no team 'Nobody'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_scheduled_templates_escape_names(lang):
+    from bot.i18n import I18n
+    from tests.schedule_samples import SCHEDULE_SAMPLES
+
+    text = I18n().render(lang, "digest", currency="CNY", **SCHEDULE_SAMPLES["digest"]())
+    assert r"A\*b" in text and r"Acme\_1" in text and "A*b" not in text

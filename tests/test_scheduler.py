@@ -154,3 +154,54 @@ def test_team_schedules_can_be_set_from_the_command_line(app, monkeypatch, capsy
     assert f"nudge:team-{o.team_id}" in out and "0 17 * * *" in out and "not a crontab" not in out
     with app.db.session() as s:
         assert [r.cron for r in s.exec(select(TeamSchedule)).all()] == ["0 17 * * *"]
+
+
+@pytest.fixture
+def quick_retry(monkeypatch):
+    from bot.scheduler import schedule_settings
+
+    monkeypatch.setenv("PACEBOT_SCHEDULER_RETRY", "0.05")  # a standby process looks again at once
+    schedule_settings.cache_clear()
+    yield
+    schedule_settings.cache_clear()
+
+
+def test_serve_starts_the_dispatcher_and_the_scheduler(app, quick_retry):
+    make_org(app, reps=("Ann",))
+    for hook in app.on_serve:
+        hook()
+    try:
+        assert app.scheduler.leading.wait(10)
+        assert len(app.scheduler.scheduler.get_jobs()) == 3
+    finally:
+        app.scheduler.stop()
+        app.outbox.stop()
+    assert not app.scheduler.leading.is_set()
+
+
+@pytest.mark.postgres
+def test_a_standby_process_takes_over_when_the_scheduler_stops(request, clock, quick_retry):
+    from bot.app import App
+    from bot.db import Database
+    from bot.scheduler import SchedulerService
+    from tests.conftest import _empty_pg, make_settings
+
+    url = request.getfixturevalue("pg_database")
+    _empty_pg(url)
+    apps = [App(make_settings(PACEBOT_DATABASE_URL=url), db=Database(url), clock=clock) for _ in range(2)]
+    make_org(apps[0], reps=("Ann",))
+    first, second = SchedulerService(apps[0]), SchedulerService(apps[1])
+    try:
+        first.start()
+        assert first.leading.wait(10)
+        second.start()
+        assert not second.leading.wait(0.3)  # the lock is held: it stands by
+        first.stop()  # the holder goes away
+        assert second.leading.wait(10)
+        assert sorted(j.id for j in second.scheduler.get_jobs()) == sorted(j for j in (
+            "champions:team-1", "digest:team-1", "nudge:team-1"))
+    finally:
+        first.stop()
+        second.stop()
+        for a in apps:
+            a.db.dispose()
