@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def draw_week(path: Path, *, title: str, day_labels: list[str], revenue: list, c
     ax.set_ylabel(labels["revenue"])
     calls_ax.set_ylabel(labels["calls"])
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     handles = ax.get_legend_handles_labels()
     bar_handles = calls_ax.get_legend_handles_labels()
     ax.legend(handles[0] + bar_handles[0], handles[1] + bar_handles[1], loc="upper left", fontsize=8)

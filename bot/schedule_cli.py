@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ def add_commands(sub) -> None:
     q.add_argument("name", choices=("digest", "champions", "nudge"))
     q.add_argument("--team", help="team name or id (default: every team)")
     q.add_argument("--force", action="store_true", help="run even on a day off in the team's calendar")
+    q.add_argument("--console", action="store_true", help="also deliver to the console (print the messages)")
     q.set_defaults(func=cmd_job_run)
     q = jobs.add_parser("set", help="a team's own time for a job: a crontab in the team's time zone, "
                                     "`off`, or `default`")
@@ -35,7 +37,7 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_outbox)
 
 
-def _app(settings: Settings, *, senders: bool = False):
+def _app(settings: Settings, *, senders: bool = False, console: bool = False):
     from bot.cli import _app as make_app
 
     app = make_app(settings)
@@ -47,6 +49,8 @@ def _app(settings: Settings, *, senders: bool = False):
         installed = [name for name, module in PLATFORMS.items() if importlib.util.find_spec(module)]
         if installed:
             build_server(app, installed)
+    if console:  # wiring, like bot/server.py: the adapter registers itself as the console sender
+        importlib.import_module("adapters.console.adapter").ConsoleAdapter(app, "scheduler")
     return app
 
 
@@ -80,7 +84,7 @@ def cmd_job_list(args, settings: Settings) -> int:
 def cmd_job_run(args, settings: Settings) -> int:
     from bot.scheduler import run_job
 
-    app = _app(settings, senders=True)
+    app = _app(settings, senders=True, console=args.console)
     for team in _teams(app, args.team):
         added = run_job(app, args.name, team.id, force=args.force)
         print(f"{args.name} for {team.name}: {added} new message(s) in the outbox")

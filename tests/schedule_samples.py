@@ -20,7 +20,7 @@ def _digest() -> dict:
     rep = RepWeek(1, "A*b", [behind, flat], [date(2026, 11, 25)])
     deal = SimpleNamespace(day=date(2026, 11, 24), customer="Acme_1")
     d = Digest(team=SimpleNamespace(name="T", id=1), week=week, team_lines=[behind, flat], reps=[rep],
-               behind=[("A*b", behind)], missing=[rep], deals=[("A*b", deal, Decimal("1.5"))], days=[],
+               behind=[("A*b", [behind])], missing=[rep], deals=[("A*b", deal, Decimal("1.5"))], days=[],
                daily_revenue=[], daily_calls=[], pace_revenue=None)
     return {"d": d}
 

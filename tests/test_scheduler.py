@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,40 @@ def test_a_standby_process_takes_over_when_the_scheduler_stops(request, clock, q
         second.stop()
         for a in apps:
             a.db.dispose()
+
+
+RUNS: list[str] = []
+RAN = threading.Event()
+
+
+def record_run(name: str) -> None:
+    """A job function as the store keeps them: module-level, plain arguments."""
+    RUNS.append(name)
+    RAN.set()
+
+
+def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(app):
+    from datetime import timedelta
+
+    from apscheduler.events import EVENT_JOB_MISSED
+
+    RUNS.clear()
+    RAN.clear()
+    missed = threading.Event()
+    scheduler = build_scheduler(app)
+    scheduler.add_listener(lambda event: missed.set(), EVENT_JOB_MISSED)
+    scheduler.start(paused=True)
+    try:
+        now = datetime.now(timezone.utc)  # APScheduler runs on the real clock
+        every_ten = TeamTrigger("*/10 * * * *", "Asia/Shanghai", None, "any")
+        # Down for 50 minutes: five fire times passed, within the hour's grace: one run, not five.
+        scheduler.add_job(record_run, every_ten, args=["late"], id="late", next_run_time=now - timedelta(minutes=50))
+        # A daily run two hours ago: beyond the grace time, it is skipped, not made up.
+        due = (now - timedelta(hours=2)).replace(second=0, microsecond=0)
+        daily = TeamTrigger(f"{due.minute} {due.hour} * * *", "UTC", None, "any")
+        scheduler.add_job(record_run, daily, args=["too-late"], id="too-late", next_run_time=due)
+        scheduler.resume()
+        assert RAN.wait(10) and missed.wait(10)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert RUNS == ["late"]

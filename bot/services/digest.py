@@ -54,7 +54,7 @@ class Digest:
     week: Period
     team_lines: list[WeekLine]
     reps: list[RepWeek]
-    behind: list[tuple[str, WeekLine]]  # (name, line) for every metric a rep finished under target
+    behind: list[tuple[str, list[WeekLine]]]  # (name, metrics finished under target), the furthest behind first
     missing: list[RepWeek]
     deals: list[tuple[str, Deal, Decimal]]  # (rep, deal, amount), oldest first
     days: list[date]
@@ -120,7 +120,9 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
                        if d not in logged.get(person.id, set())]
         rep = RepWeek(person.id, person.name, lines, missing)
         rep_weeks.append(rep)
-        behind += [(person.name, line) for line in lines if line.status == "behind"]
+        late = [line for line in lines if line.status == "behind"]
+        if late:
+            behind.append((person.name, late))
     team_now = _sum(now_totals.values())
     team_prev = _sum(prev_totals.values())
     team_lines = []
@@ -144,7 +146,7 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
         for day in days:
             running += per_day if day in workdays else 0
             pace.append(running.quantize(Decimal("0.01")))
-    behind.sort(key=lambda item: (item[1].percent if item[1].percent is not None else Decimal(0)))
+    behind.sort(key=lambda item: min(line.percent for line in item[1]))
     return Digest(team=team, week=week, team_lines=team_lines, reps=rep_weeks, behind=behind,
                   missing=[r for r in rep_weeks if r.missing_days], deals=deals, days=days,
                   daily_revenue=[revenue.get(d, Decimal(0)) for d in days],
