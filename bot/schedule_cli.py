@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from zoneinfo import ZoneInfo
 
@@ -42,8 +43,6 @@ def _app(settings: Settings, *, senders: bool = False, console: bool = False):
 
     app = make_app(settings)
     if senders:  # the platforms this process can send to, exactly as `pacebot serve` builds them
-        import importlib.util
-
         from bot.server import PLATFORMS, build_server
 
         installed = [name for name, module in PLATFORMS.items() if importlib.util.find_spec(module)]
