@@ -238,3 +238,32 @@ def test_a_burst_of_announcements_to_one_channel_is_merged(app, sender, clock):
     assert [s for s in merged.sections()] == [f"deal {n}" for n in range(2, 7)]
     statuses = [r.status for r in rows(app)]
     assert statuses == ["sent", "sent", "merged", "merged", "merged", "merged"]
+
+
+@pytest.mark.postgres
+def test_two_workers_merge_a_channel_burst_without_losing_or_repeating_one(request, clock):
+    url = request.getfixturevalue("pg_database")
+    from tests.conftest import _empty_pg
+
+    _empty_pg(url)
+    apps = [App(make_settings(PACEBOT_DATABASE_URL=url), db=Database(url), clock=clock) for _ in range(2)]
+    sender = RecordingSender("slack", clock)
+    for a in apps:
+        a.add_sender(sender)
+    o = make_org(apps[0], reps=())
+    apps[0].outbox.post([Reply(text=f"deal {n}", target=Target.team(o.team_id), kind="announcement",
+                               key=f"deal:{n}") for n in range(25)])
+    for _ in range(10):  # both workers at once each second, as two serve processes would
+        threads = [threading.Thread(target=a.outbox.dispatch) for a in apps]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        clock.advance(seconds=1)
+    sections = [s for _, reply, _ in sender.sent for s in reply.sections()]
+    assert sorted(sections) == sorted(f"deal {n}" for n in range(25))  # each exactly once
+    assert len(sender.sent) <= 4  # merged (up to ten per message), not 25 messages a second apart
+    times = [at for _, _, at in sender.sent]
+    assert all(b - a >= timedelta(seconds=1) for a, b in zip(times, times[1:]))  # Slack's 1/s per channel
+    for a in apps:
+        a.db.dispose()
