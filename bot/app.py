@@ -52,6 +52,9 @@ class App:
         self.background = Background()
         self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
         self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
+        from bot.outbox import Outbox
+
+        self.outbox = Outbox(self)  # announcements and private messages go out through the database
         from handlers import register_all
 
         register_all(self.router)
@@ -73,7 +76,11 @@ class App:
         return replies
 
     def deliver(self, replies: list[Reply], origin: Incoming | None = None) -> None:
+        """Answers go straight back where the person spoke; everything else through the outbox, once."""
+        queued = [r for r in replies if r.target.kind is not TargetKind.ORIGIN]
         for reply in replies:
+            if reply.target.kind is not TargetKind.ORIGIN:
+                continue
             for address in self.addresses(reply, origin):
                 sender = self.senders.get(address.platform)
                 if sender is None:
@@ -83,6 +90,9 @@ class App:
                     sender.send(address, reply, origin)
                 except Exception:
                     log.exception("sending to %s %s failed", address.platform, address.id)
+        if queued:
+            self.outbox.post(queued, origin)
+            self.outbox.dispatch()
 
     def addresses(self, reply: Reply, origin: Incoming | None) -> list[Address]:
         """Where a reply goes, on the platforms this process can send to."""

@@ -193,3 +193,4 @@ from bot.models_wecom import WeComDepartment  # noqa: E402,F401  (WeCom director
 from bot import models_dingtalk  # noqa: E402,F401  (DingTalk tables)
 from bot import models_plan  # noqa: E402,F401  (planning, import and API tables)
 from bot import models_dashboard  # noqa: E402,F401  (dashboard tables, so the metadata is complete)
+from bot import models_schedule  # noqa: E402,F401  (scheduled delivery tables)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import (activity, coach, dashboard, deals, help, leaderboard, leave, plan, progress, sentence, targets,
-                      team)
+from handlers import (activity, champions, coach, dashboard, deals, help, leaderboard, leave, plan, progress,
+                      sentence, targets, team)
 
 
 def register_all(router) -> None:
-    for module in (help, activity, deals, progress, leaderboard, targets, leave, team, plan, coach, dashboard,
-                   sentence):
+    for module in (help, activity, deals, progress, leaderboard, targets, leave, team, plan, coach, champions,
+                   dashboard, sentence):
         module.register(router)

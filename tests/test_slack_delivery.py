@@ -26,6 +26,9 @@ def test_a_message_to_a_person_opens_the_im_channel_first(slack):
         person = org.find_account("slack", REP, session=session)
     slack.app.deliver([Reply(text="private note", target=Target.person(person.id))])
     slack.app.deliver([Reply(text="another", target=Target.person(person.id))])
+    # The outbox holds one message a second per channel: the second goes when the clock has moved on.
+    slack.app.clock.advance(seconds=2)
+    slack.app.outbox.dispatch()
     calls = [c for c in slack.fake.sent() if c.method in ("conversations.open", "chat.postMessage")]
     assert [c.method for c in calls[-3:]] == ["conversations.open", "chat.postMessage", "chat.postMessage"]
     assert calls[-3].args["users"] == REP and calls[-1].args["channel"] == "D0REP0001"

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.i18n import LANGS, I18n, fmt_minutes, fmt_money, fmt_pct, progress_bar
+from tests.schedule_samples import SCHEDULE_SAMPLES
 
 i18n = I18n()
 
@@ -85,6 +86,8 @@ def test_every_template_renders_without_leftover_tags(lang):
             ctx_local = ctx
         elif name in FEATURE_SAMPLES:
             ctx_local = dict(ctx, **FEATURE_SAMPLES[name])
+        elif name in SCHEDULE_SAMPLES:
+            ctx_local = dict(ctx, **SCHEDULE_SAMPLES[name]())
         elif name.startswith("team_") or name == "deal_announcement":
             ctx_local = dict(ctx, team="T", person="P")
         else:

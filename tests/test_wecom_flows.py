@@ -71,6 +71,8 @@ def test_log_deal_announce_score_and_leaderboard_in_chinese(app, synced):
 
     out = say(wecom, app, "zhangwei", "成交 38万 华为", 3)
     assert "已记录成交：¥380,000，客户 华为" in out
+    app.clock.advance(seconds=5)  # the outbox paces announcements to one group chat
+    app.outbox.dispatch()
     assert "刚刚拿下 **华为**，成交 **¥380,000**" in api.sent("appchat/send")[-1]["markdown"]["content"]
 
     out = say(wecom, app, "zhangwei", "我的业绩", 4)

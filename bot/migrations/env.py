@@ -8,6 +8,7 @@ import bot.models_wecom  # noqa: F401
 import bot.models_dingtalk  # noqa: F401
 import bot.models_plan  # noqa: F401
 import bot.models_dashboard  # noqa: F401,E402  (dashboard tables)
+import bot.models_schedule  # noqa: F401
 from sqlmodel import SQLModel
 
 config = context.config
