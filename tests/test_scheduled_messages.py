@@ -270,3 +270,15 @@ def test_scheduled_templates_escape_names(lang):
 
     text = I18n().render(lang, "digest", currency="CNY", **SCHEDULE_SAMPLES["digest"]())
     assert r"A\*b" in text and r"Acme\_1" in text and "A*b" not in text
+
+
+def test_the_dashboard_shows_the_same_hall_of_fame(app, september):
+    from bot.web.fame import hall_of_fame
+
+    team = _team(app, september)
+    monthly_champions(app, team, app.clock())
+    with app.db.session() as s:
+        [(period, entries)] = hall_of_fame(s.get(org.Team, september.team_id), session=s)
+    assert period == "2026-09"
+    revenue = sorted((e.rank, e.name, e.value) for e in entries if e.metric == "revenue")
+    assert revenue == [(1, "Ann", 100_000), (1, "Bob", 100_000), (3, "Cai", 50_000)]
