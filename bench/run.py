@@ -50,11 +50,60 @@ def measure(app: App, reps: int, text: str, n: int, rng: random.Random) -> dict[
     return percentiles(samples)
 
 
+def _digest(app: App, team, charts: bool, folder: Path) -> None:
+    """What the weekly digest job does for one team, short of posting it: numbers, text, chart."""
+    from bot.chart import draw_week
+    from bot.periods import PeriodKind, period_containing
+    from bot.services.digest import build_digest
+
+    week = period_containing(PeriodKind.WEEK, NOW.date()).previous()
+    with app.db.session() as s:
+        digest = build_digest(team, week, default_tz=app.settings.tz, session=s)
+    app.i18n.render("zh", "digest", d=digest, currency=team.currency)
+    if charts:
+        draw_week(folder / f"team{team.id}.png", title=team.name, day_labels=[d.isoformat() for d in digest.days],
+                  revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
+                  labels={"revenue": "revenue", "calls": "calls", "pace": "pace"})
+
+
+def _teams(app: App):
+    from bot.models import Team
+
+    with app.db.session() as s:
+        return list(s.scalars(select(Team).order_by(Team.id)).all())
+
+
+def measure_digest(app: App, rng: random.Random, n: int) -> dict[str, float]:
+    import tempfile
+
+    teams = _teams(app)
+    samples = []
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(n + 2):
+            started = time.perf_counter()
+            _digest(app, rng.choice(teams), True, Path(folder))
+            if i >= 2:
+                samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def all_digests(app: App, *, charts: bool) -> dict:
+    import tempfile
+
+    teams = _teams(app)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        for team in teams:
+            _digest(app, team, charts, Path(folder))
+    return {"teams": len(teams), "charts": charts, "seconds": round(time.perf_counter() - started, 1)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--n", type=int, default=200, help="samples per operation")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--no-charts", action="store_true", help="build every digest without drawing charts")
     args = parser.parse_args(argv)
     db = Database(args.url)
     settings = Settings(_env_file=None, PACEBOT_DATABASE_URL=args.url, PACEBOT_LANG="zh")
@@ -69,10 +118,15 @@ def main(argv=None) -> int:
                        ("log", "log 80 30 2h"), ("won", "won 5k Acme")]:
         n = max(20, args.n // 5) if "company" in name else args.n
         results["operations"][name] = measure(app, reps, text, n, rng)
+    results["operations"]["digest (one team)"] = measure_digest(app, rng, max(10, args.n // 10))
+    results["all weekly digests"] = all_digests(app, charts=not args.no_charts)
     print(f"{'operation':<16}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, r in results["operations"].items():
         print(f"{name:<16}{r['n']:>6}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['p99_ms']:>10}{r['max_ms']:>10}")
     print(json.dumps(results, ensure_ascii=False))
+    d = results["all weekly digests"]
+    print(f"every manager's weekly digest: {d['teams']} teams in {d['seconds']} s "
+          f"({'with' if d['charts'] else 'without'} charts)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

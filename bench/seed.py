@@ -77,6 +77,7 @@ def seed(db: Database, reps: int, teams: int, days: int, deals: int, today: date
         rep_ids.append(pid)
         person_rows.append((pid, f"Rep {r + 1:05d}", "zh", "rep", (r // per_team) % teams + 1, now))
         account_rows.append(("console", f"bench-rep-{r + 1}", pid))
+        account_rows.append(("slack", f"UBENCH{r + 1}", pid))  # for bench/slack_load.py
     calendar = calendar_for(None, "Asia/Shanghai")
     workdays = [today - timedelta(days=d) for d in range(days, 0, -1)
                 if calendar.is_workday(today - timedelta(days=d))]

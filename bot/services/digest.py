@@ -63,16 +63,31 @@ class Digest:
     pace_revenue: list[Decimal] | None  # cumulative revenue the team target asked for, day by day
 
 
+class TargetCache:
+    """Every target of one scope's ids for the periods a week needs, read once per period, not once per
+    person and metric (the digest asked hundreds of times per team)."""
+
+    def __init__(self, scope: str, ids: list[int], *, session: Session):
+        self.scope, self.ids, self.session = scope, ids, session
+        self._by_period: dict[Period, dict] = {}
+
+    def get(self, scope_id: int, metric: Metric, period: Period) -> int | None:
+        if period not in self._by_period:
+            self._by_period[period] = targets.targets_for(self.scope, self.ids, period, session=self.session)
+        return self._by_period[period].get((scope_id, metric))
+
+
 def week_target(scope: str, scope_id: int, metric: Metric, week: Period, calendar: WorkCalendar, *,
-                session: Session) -> Decimal | None:
+                session: Session, cache: TargetCache | None = None) -> Decimal | None:
     """A week target in base units: the week's own, else each overlapping month's target split by
     working days (a week's share of a month is its working days in that month over the month's)."""
-    own = targets.targets_for(scope, [scope_id], week, session=session).get((scope_id, metric))
+    cache = cache or TargetCache(scope, [scope_id], session=session)
+    own = cache.get(scope_id, metric, week)
     if own is not None:
         return Decimal(own)
     total, found = Decimal(0), False
     for month in {period_containing(PeriodKind.MONTH, week.start), period_containing(PeriodKind.MONTH, week.end)}:
-        goal = targets.targets_for(scope, [scope_id], month, session=session).get((scope_id, metric))
+        goal = cache.get(scope_id, metric, month)
         if goal is None:
             continue
         found = True
@@ -108,11 +123,13 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
     reps = [p for p in people if p.role == Role.REP or any(vars(now_totals[p.id]).values())
             or any(vars(prev_totals[p.id]).values())]
     logged = _logged_days(ids, week, session=session)
+    person_goals = TargetCache("person", ids, session=session)
     rep_weeks, behind = [], []
     for person in reps:
         off = leave.days_off(person.id, week.start, week.end, session=session)
         lines = [_line(m, now_totals[person.id].get(m), prev_totals[person.id].get(m),
-                       week_target("person", person.id, m, week, calendar, session=session), week, calendar, off)
+                       week_target("person", person.id, m, week, calendar, session=session, cache=person_goals),
+                       week, calendar, off)
                  for m in ORDER]
         missing = []
         if person.role == Role.REP:
@@ -129,7 +146,8 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
     for metric in ORDER:
         goal = week_target("team", team.id, metric, week, calendar, session=session)
         if goal is None:
-            goals = [week_target("person", p.id, metric, week, calendar, session=session) for p in reps]
+            goals = [week_target("person", p.id, metric, week, calendar, session=session, cache=person_goals)
+                     for p in reps]
             goal = sum((g for g in goals if g is not None), Decimal(0)) if any(g is not None for g in goals) else None
         team_lines.append(_line(metric, team_now.get(metric), team_prev.get(metric), goal, week, calendar, set()))
     names = {p.id: p.name for p in people}
