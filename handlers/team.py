@@ -61,7 +61,8 @@ def create(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [ctx.reply("team_created", team=team)]
 
 
-def _target_team(ctx: Ctx, name_parts: list[str]):
+def target_team(ctx: Ctx, name_parts: list[str]):
+    """The team named, or the asker's own; a manager may only reach their own team."""
     if not name_parts:
         return ctx.require_team()
     team = org.team_by_name(" ".join(name_parts), session=ctx.session)
@@ -79,7 +80,7 @@ def add(ctx: Ctx, args: list[str]) -> list[Reply]:
     rest = args[1:]
     if rest and rest[0].lower() in {"to", "into", "到"}:
         rest = rest[1:]
-    team = _target_team(ctx, rest)
+    team = target_team(ctx, rest)
     previous = org.get_team(person.team_id, session=ctx.session)
     person.team_id = team.id
     ctx.session.add(person)
@@ -117,7 +118,7 @@ def manager(ctx: Ctx, args: list[str]) -> list[Reply]:
 def channel(ctx: Ctx, args: list[str]) -> list[Reply]:
     if ctx.incoming.is_direct:
         raise UserError("channel_in_dm")
-    team = _target_team(ctx, args)
+    team = target_team(ctx, args)
     org.set_team_channel(team, ctx.incoming.platform, ctx.incoming.channel_id, ctx.incoming.channel_name,
                          session=ctx.session)
     return [ctx.reply("team_channel", team=team.name, channel=ctx.incoming.channel_name or ctx.incoming.channel_id)]

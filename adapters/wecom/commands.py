@@ -15,6 +15,7 @@ from bot.messages import Reply
 from bot.models import Account, Person, Role
 from bot.router import Ctx, Router
 from bot.services import org
+from handlers.team import target_team
 
 from adapters.wecom.client import PLATFORM
 
@@ -28,7 +29,7 @@ def register(router: Router, adapter) -> None:
         if not words:
             return _show(ctx)
         ctx.require_role(Role.MANAGER)
-        team = _team(ctx, words[1:])
+        team = target_team(ctx, words[1:])
         first = words[0]
         if first.lower() in CREATE_WORDS:
             chat_id, label = _create_chat(ctx, adapter, team), team.name
@@ -45,16 +46,6 @@ def register(router: Router, adapter) -> None:
 
     router.command("wecomgroup", wecom_group, "企微群", "企业微信群", "wecom-group")
 
-
-def _team(ctx: Ctx, name_parts: list[str]):
-    if not name_parts:
-        return ctx.require_team()
-    team = org.team_by_name(" ".join(name_parts), session=ctx.session)
-    if team is None:
-        raise UserError("team_unknown", team=" ".join(name_parts))
-    if ctx.person.role != Role.ADMIN and team.id != ctx.person.team_id:
-        raise UserError("not_your_team")
-    return team
 
 
 def _show(ctx: Ctx) -> list[Reply]:
