@@ -4,11 +4,13 @@ to whichever platforms this process can send to."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.background import Background
 from bot.clock import Clock, system_clock
+from bot.delivery import SendError
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import I18n
@@ -88,6 +90,15 @@ class App:
                     continue
                 try:
                     sender.send(address, reply, origin)
+                except SendError as exc:
+                    if exc.permanent:
+                        log.warning("%s refused a reply to %s for good: %s", address.platform, address.id, exc)
+                        continue
+                    # A 429 or 5xx delays an answer, never drops it: the outbox sends it to the same
+                    # place once the platform lets us (without the origin's one-time reply channel).
+                    wait = timedelta(seconds=exc.retry_after or 5)
+                    self.outbox.post([reply], origin, not_before=self.clock() + wait)
+                    log.info("%s said later (%s); the answer waits in the outbox", address.platform, exc)
                 except Exception:
                     log.exception("sending to %s %s failed", address.platform, address.id)
         if queued:

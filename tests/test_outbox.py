@@ -267,3 +267,34 @@ def test_two_workers_merge_a_channel_burst_without_losing_or_repeating_one(reque
     assert all(b - a >= timedelta(seconds=1) for a, b in zip(times, times[1:]))  # Slack's 1/s per channel
     for a in apps:
         a.db.dispose()
+
+
+def test_an_answer_the_platform_refused_for_now_waits_in_the_outbox(app, clock):
+    """A reply to the person who spoke goes straight back; when the platform says 'later', the outbox
+    sends it once the wait is over, instead of dropping it."""
+    from bot.app import Address
+    from bot.delivery import SendError
+    from bot.messages import Incoming, Reply
+
+    class Flaky:
+        platform = "flaky"
+
+        def __init__(self):
+            self.calls, self.sent = 0, []
+
+        def send(self, address, reply, origin):
+            self.calls += 1
+            if self.calls == 1:
+                raise SendError("rate limited", retry_after=30)
+            self.sent.append((address, reply.text))
+
+    flaky = Flaky()
+    app.add_sender(flaky)
+    origin = Incoming(platform="flaky", user_id="u1", text="me", channel_id="C1", is_direct=False)
+    app.deliver([Reply(text="your score")], origin=origin)
+    assert flaky.sent == []
+    app.outbox.dispatch()
+    assert flaky.sent == []  # not before the platform's Retry-After
+    clock.advance(seconds=31)
+    app.outbox.dispatch()
+    assert flaky.sent == [(Address("flaky", "C1", False, None), "your score")]
