@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.clock import local_today
 from bot.models import Activity, Deal, Metric, Person, Role
 from bot.periods import PeriodKind, period_containing
-from bot.services import org, targets
+from bot.services import champions, org, targets
 from bot.workcal import calendar_for
 
 DEMO_REP = "demo-rep-1"
@@ -60,6 +60,10 @@ def load_demo(app) -> str:
             calendar = calendar_for(team.holidays, team.tz)
             for rep in reps:
                 days_added += _history(session, rep, team, calendar, today, now)
+            # Last month's champions, so that the hall of fame has something to show from the start.
+            last_month = period_containing(PeriodKind.MONTH, today).previous()
+            champions.record(team, last_month, champions.compute(team, last_month, session=session),
+                             session=session)
     return (f"demo: {created} team(s) created, {days_added} rep-day(s) of activity added "
             f"(chat as {DEMO_REP} or {DEMO_MANAGER})")
 
