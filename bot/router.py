@@ -140,8 +140,13 @@ class Router:
             log.info("dropped retried event %s/%s", incoming.platform, incoming.event_id)
             return []
         try:
-            with self.app.db.session() as session:
-                person, is_new = self._identify(incoming, session)
+            try:
+                with self.app.db.session() as session:
+                    person, is_new = self._identify(incoming, session)
+            except IntegrityError:
+                # Two first messages from one new account at once: the other registered it; use that.
+                with self.app.db.session() as session:
+                    person, is_new = self._identify(incoming, session)
         except Exception:
             log.exception("could not identify %s:%s", incoming.platform, incoming.user_id)
             return [Reply(text=self.app.i18n.t(self.app.settings.lang, "error.internal"), kind="error",

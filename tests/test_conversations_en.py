@@ -204,3 +204,26 @@ def test_company_leaderboard_spans_teams(org, chat):
     assert "Whole company · revenue" in out
     assert out.index("Carl West") < out.index("Alice Chen ← you")
     assert "Carl West" not in org["alice"].say("top")
+
+
+def test_first_messages_arriving_together_register_one_person(app):
+    """Platforms deliver a newcomer's first messages concurrently; both get answered, one person."""
+    import threading
+
+    from bot.messages import Incoming
+
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def first_message(n):
+        barrier.wait()
+        answers.append(app.handle(Incoming(platform="slack", user_id="U0NEW", text="help", channel_id="D1",
+                                           event_id=f"E{n}", user_name="Nia New")))
+
+    threads = [threading.Thread(target=first_message, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(rows(app, Person, name="Nia New")) == 1
+    assert all(any("What I can do" in r.text for r in replies) for replies in answers)
