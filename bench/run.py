@@ -52,7 +52,7 @@ def measure(app: App, reps: int, text: str, n: int, rng: random.Random) -> dict[
 
 def _digest(app: App, team, charts: bool, folder: Path) -> None:
     """What the weekly digest job does for one team, short of posting it: numbers, text, chart."""
-    from bot.chart import draw_week
+    from bot.chart import draw_week_in_pool
     from bot.periods import PeriodKind, period_containing
     from bot.services.digest import build_digest
 
@@ -61,7 +61,7 @@ def _digest(app: App, team, charts: bool, folder: Path) -> None:
         digest = build_digest(team, week, default_tz=app.settings.tz, session=s)
     app.i18n.render("zh", "digest", d=digest, currency=team.currency)
     if charts:
-        draw_week(folder / f"team{team.id}.png", title=team.name, day_labels=[d.isoformat() for d in digest.days],
+        draw_week_in_pool(folder / f"team{team.id}.png", title=team.name, day_labels=[d.isoformat() for d in digest.days],
                   revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
                   labels={"revenue": "revenue", "calls": "calls", "pace": "pace"})
 
@@ -88,13 +88,15 @@ def measure_digest(app: App, rng: random.Random, n: int) -> dict[str, float]:
 
 
 def all_digests(app: App, *, charts: bool) -> dict:
+    """Every team's digest at once, as the scheduler runs them on Monday morning: APScheduler's default
+    executor is a pool of 10 threads; charts are drawn in the chart processes (bot.chart)."""
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
 
     teams = _teams(app)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        for team in teams:
-            _digest(app, team, charts, Path(folder))
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(10) as pool:
+        list(pool.map(lambda team: _digest(app, team, charts, Path(folder)), teams))
     return {"teams": len(teams), "charts": charts, "seconds": round(time.perf_counter() - started, 1)}
 
 

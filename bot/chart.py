@@ -4,7 +4,11 @@ with matplotlib's Agg backend (no display) to a PNG."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import threading
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +20,27 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 log = logging.getLogger(__name__)
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def chart_pool() -> ProcessPoolExecutor:
+    """Processes that draw charts, one per core: drawing is CPU-bound Python, and a Monday morning
+    draws one chart per team, so one process (one core, the GIL) was the digests' bottleneck. Spawned,
+    not forked, because the bot's process runs threads (waitress, the scheduler) that fork would copy
+    mid-flight."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def draw_week_in_pool(path: Path, **kwargs) -> Path:
+    """`draw_week` in the chart processes; waits for the file."""
+    return chart_pool().submit(draw_week, path, **kwargs).result(timeout=120)
 
 # Fonts with Chinese glyphs, best first (Debian's fonts-noto-cjk provides the first two).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",

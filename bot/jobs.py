@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.chart import draw_week
+from bot.chart import draw_week_in_pool
 from bot.messages import Button, Priority, Reply, Target
 from bot.models import Activity, Deal, Role, Team
 from bot.periods import PeriodKind, period_containing
@@ -126,10 +126,10 @@ def _chart(app, digest, lang: str, folder: Path) -> str | None:
     t = lambda key, **kw: app.i18n.t(lang, key, **kw)  # noqa: E731
     path = folder / f"digest-team{digest.team.id}-{digest.week.label}-{lang}.png"
     try:
-        draw_week(path, title=t("digest.chart_title", team=digest.team.name, period=digest.week.label),
-                  day_labels=[t(f"weekday.{d.weekday()}") for d in digest.days],
-                  revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
-                  labels={k: t(f"digest.chart_{k}") for k in ("revenue", "calls", "pace")})
+        draw_week_in_pool(path, title=t("digest.chart_title", team=digest.team.name, period=digest.week.label),
+                          day_labels=[t(f"weekday.{d.weekday()}") for d in digest.days],
+                          revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
+                          labels={k: t(f"digest.chart_{k}") for k in ("revenue", "calls", "pace")})
     except Exception:  # the digest's numbers matter more than its picture
         log.exception("drawing the digest chart failed; sending the digest without it")
         return None

@@ -145,6 +145,10 @@ class SlackAdapter(SlackSender):
 
     def with_profile(self, incoming: Incoming) -> Incoming:
         """Name and language from users.info (cached), for people the bot has not met yet."""
+        with self.app.db.session() as session:
+            known = org.find_account(PLATFORM, incoming.user_id, session=session) is not None
+        if known:  # their name and language are ours already; no Web API call per message
+            return replace(incoming, received_at=incoming.received_at or self.app.clock())
         name, lang = self.profile(incoming.user_id)
         return replace(incoming, user_name=name or incoming.user_name, lang_hint=lang or incoming.lang_hint,
                        received_at=incoming.received_at or self.app.clock())
