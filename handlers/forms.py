@@ -1,0 +1,167 @@
+"""Review forms in chat: `report` starts, resumes or edits the due form; while a form is open it takes
+the person's messages (answers, `back`, `skip`, `pause`, `review`, `submit`, `cancel`)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.errors import UserError
+from bot.forms import store
+from bot.forms.answers import AnswerError, check_answer
+from bot.forms.definition import get_form
+from bot.forms.present import answer_rows, changes, number_rows, question_context
+from bot.forms.timing import by_label
+from bot.messages import Reply, Target
+from bot.parsing import fold
+from bot.router import Ctx, Router
+from bot.services import org
+
+BACK = {"back", "上一题", "上一步", "返回"}
+SKIP = {"skip", "跳过"}
+PAUSE = {"pause", "暂停", "稍后", "later"}
+REVIEW = {"review", "预览", "检查", "查看"}
+SUBMIT = {"submit", "提交", "send", "发送"}
+CANCEL = {"cancel", "取消", "放弃"}
+
+
+def report_command(ctx: Ctx) -> list[Reply]:
+    team = ctx.require_team()
+    due = store.due(ctx.person, team, ctx.now, ctx.app.settings.tz, session=ctx.session)
+    wanted = ctx.args.strip().lower()
+    if wanted:
+        due = [d for d in due if wanted in (d[0].id, d[0].title.en.lower(), d[0].title.zh)]
+    if not due:
+        raise UserError("form_nothing_due")
+    # Unfinished first, then not started, then a submission to edit.
+    rank = {store.PAUSED: 0, store.OPEN: 0, None: 1, store.SUBMITTED: 2}
+    form, t, row = sorted(due, key=lambda d: rank[d[2].status if d[2] else None])[0]
+    row = store.start(ctx.person, team, form, t, now=ctx.now, today=ctx.today, settings=ctx.app.settings,
+                      session=ctx.session)
+    return [_prompt(ctx, form, row)]
+
+
+def intercept(ctx: Ctx) -> list[Reply] | None:
+    text = (ctx.incoming.action or ctx.incoming.text or "").strip()
+    if not text or not ctx.incoming.is_direct:  # a form is filled in the private chat only
+        return None
+    row = store.active(ctx.person.id, session=ctx.session)
+    if row is None:
+        return None
+    form = get_form(row.form)
+    if form is None:  # the file was removed: let the person go
+        row.status = store.PAUSED
+        ctx.session.add(row)
+        return None
+    word = fold(text).strip().lower().lstrip("/")
+    row.updated_at = ctx.now
+    ctx.session.add(row)
+    n = len(form.questions)
+    if word in PAUSE:
+        row.status = store.PAUSED
+        return [_say(ctx, "form.paused")]
+    if word in CANCEL:
+        return [_cancel(ctx, row)]
+    if word in BACK:
+        row.position, row.editing = max(0, min(row.position, n) - 1), False
+        return [_prompt(ctx, form, row)]
+    if word in REVIEW:
+        row.position, row.editing = n, False
+        return [_prompt(ctx, form, row)]
+    if word in SUBMIT:
+        return _submit(ctx, form, row)
+    if row.position >= n:  # the review: a question's number opens it again
+        if word.isdigit() and 1 <= int(word) <= n:
+            row.position, row.editing = int(word) - 1, True
+            return [_prompt(ctx, form, row)]
+        return [_error(ctx, "form.error.review", form, row, count=n)]
+    question = form.questions[row.position]
+    if word in SKIP:
+        if question.required:
+            return [_error(ctx, "form.error.required", form, row)]
+        store.set_answer(row, question.id, None, None)
+    else:
+        try:
+            value = check_answer(question, text, ctx.lang)
+        except AnswerError as exc:
+            return [_error(ctx, f"form.error.{exc.code}", form, row, **exc.params)]
+        store.set_answer(row, question.id, text, value)
+    row.position = n if row.editing else row.position + 1
+    row.editing = False if row.position >= n else row.editing
+    return [_prompt(ctx, form, row)]
+
+
+def _say(ctx: Ctx, key: str, **params) -> Reply:
+    return Reply(text=ctx.t(key, **params), lang=ctx.lang)
+
+
+def _prompt(ctx: Ctx, form, row) -> Reply:
+    if row.position >= len(form.questions):
+        return ctx.reply("form_review", form_title=form.title.get(ctx.lang), period=row.period,
+                         rows=answer_rows(form, store.answers(row), ctx.lang), editing=row.submitted is not None,
+                         missing=store.missing_required(form, row))
+    return ctx.reply("form_question", **question_context(ctx.app, ctx.lang, form, row, row.position))
+
+
+def _error(ctx: Ctx, key: str, form, row, **params) -> Reply:
+    """What is wrong, then the same question again; earlier answers stay as they were."""
+    problem = ctx.t(key, **params)
+    return Reply(text=f"⚠️ {problem}\n---\n{_prompt(ctx, form, row).text}", kind="error", lang=ctx.lang)
+
+
+def _cancel(ctx: Ctx, row) -> Reply:
+    if row.submitted is not None:  # editing a submission: keep what was sent
+        row.answers, row.status, row.editing = row.submitted, store.SUBMITTED, False
+        ctx.session.add(row)
+        return _say(ctx, "form.edit_cancelled")
+    ctx.session.delete(row)
+    return _say(ctx, "form.cancelled")
+
+
+def _submit(ctx: Ctx, form, row) -> list[Reply]:
+    missing = store.missing_required(form, row)
+    if missing:
+        row.position, row.editing = missing[0] - 1, False
+        return [_error(ctx, "form.error.missing", form, row, text=", ".join(map(str, missing)))]
+    if row.submitted == row.answers and row.status == store.OPEN and row.submitted is not None:
+        row.status = store.SUBMITTED
+        return [_say(ctx, "form.unchanged")]
+    before = json.loads(row.submitted) if row.submitted else None
+    team = ctx.team
+    t = by_label(form, row.period, team, ctx.app.settings.tz)
+    first = row.submitted_at is None
+    row.status, row.submitted, row.submitted_at = store.SUBMITTED, row.answers, ctx.now
+    if first:
+        row.late = t is not None and ctx.now > t.deadline
+    replies = [_say(ctx, "form.submitted_late" if row.late and first else "form.submitted",
+                    day=t.closes.strftime("%Y-%m-%d %H:%M") if t else row.period)]
+    replies.extend(to_managers(ctx.app, ctx.person, form, row, before, session=ctx.session))
+    return replies
+
+
+def to_managers(app, person, form, row, before: dict | None, *, session) -> list[Reply]:
+    """The submission (or what changed in it) privately to each manager of the person's team."""
+    if person.team_id is None:
+        return []
+    after = store.answers(row)
+    out = []
+    for manager in org.managers_of(person.team_id, session=session):
+        if manager.id == person.id:
+            continue
+        lang = manager.lang
+        text = app.i18n.render(lang, "form_submission", name=person.name, form_title=form.title.get(lang),
+                               period=row.period, late=row.late, edited=before is not None,
+                               numbers=number_rows(app, lang, store.numbers(row), form.prefill),
+                               rows=answer_rows(form, after, lang),
+                               changes=changes(form, before, after, lang) if before is not None else [])
+        stamp = row.submitted_at.strftime("%Y%m%dT%H%M%S")
+        out.append(Reply(text=text, target=Target.person(manager.id), lang=lang, kind="form",
+                         key=f"form:{form.id}:{row.period}:person-{person.id}:to-{manager.id}:{stamp}"))
+    return out
+
+
+def register(router: Router) -> None:
+    from handlers import feedback
+
+    router.intercept(intercept)
+    feedback.register(router)
+    router.command("report", report_command, "汇报", "周报", "述职", "form", "表单")
