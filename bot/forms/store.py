@@ -26,6 +26,10 @@ def assign(team_id: int, form: str, *, on: bool, session: Session) -> None:
     session.flush()
 
 
+def teams_with_forms(*, session: Session) -> set[int]:
+    return set(session.exec(select(FormAssignment.team_id)).all())
+
+
 def assigned(team_id: int | None, *, session: Session) -> list[FormDef]:
     if team_id is None:
         return []
@@ -80,6 +84,11 @@ def start(person: Person, team: Team | None, form: FormDef, t: Timing, *, now: d
 
 def answers(row: FormSession) -> dict[str, dict]:
     return json.loads(row.answers or "{}")
+
+
+def answers_submitted(row: FormSession) -> dict[str, dict]:
+    """What the manager was sent: the last submission, not an edit in progress."""
+    return json.loads(row.submitted or "{}")
 
 
 def numbers(row: FormSession) -> dict:
