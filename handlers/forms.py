@@ -40,6 +40,35 @@ def report_command(ctx: Ctx) -> list[Reply]:
     return [_prompt(ctx, form, row)]
 
 
+def forms_command(ctx: Ctx) -> list[Reply]:
+    """Managers: `forms` lists the forms and this period's count; `forms on|off <form>` assigns one."""
+    from bot.forms.definition import all_forms
+    from bot.forms.timing import current
+    from bot.models import Role
+
+    ctx.require_role(Role.MANAGER)
+    team = ctx.require_team()
+    word, _, name = ctx.args.strip().partition(" ")
+    forms = all_forms()
+    if word.lower() in ("on", "off", "开", "关"):
+        if name.strip() not in forms:
+            raise UserError("form_unknown", text=name.strip() or "?")
+        store.assign(team.id, name.strip(), on=word.lower() in ("on", "开"), session=ctx.session)
+    on = {f.id for f in store.assigned(team.id, session=ctx.session)}
+    lines = []
+    for form in forms.values():
+        title = form.title.get(ctx.lang)
+        if form.id not in on:
+            lines.append(ctx.t("form.list_off", name=title, text=form.id))
+            continue
+        t = current(form, team, ctx.now, ctx.app.settings.tz)
+        done = [r for r in store.sessions_for(team.id, form.id, t.label, session=ctx.session).values()
+                if r.submitted_at is not None]
+        lines.append(ctx.t("form.list_on", name=title, text=form.id, period=t.label, count=len(done),
+                           day=t.deadline.astimezone(t.opens.tzinfo).strftime("%Y-%m-%d %H:%M")))
+    return [Reply(text="\n".join(lines), lang=ctx.lang)]
+
+
 def intercept(ctx: Ctx) -> list[Reply] | None:
     text = (ctx.incoming.action or ctx.incoming.text or "").strip()
     if not text or not ctx.incoming.is_direct:  # a form is filled in the private chat only
@@ -164,4 +193,5 @@ def register(router: Router) -> None:
 
     router.intercept(intercept)
     feedback.register(router)
+    router.command("forms", forms_command, "表单管理")
     router.command("report", report_command, "汇报", "周报", "述职", "form", "表单")

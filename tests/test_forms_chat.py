@@ -162,3 +162,20 @@ def test_chinese_conversation(app, chat, clock):
     out = ann.say("本月完成了八成目标")
     assert "第2/8题" in out
     assert "已暂停" in ann.say("暂停")
+
+
+def test_manager_turns_forms_on_and_sees_the_count(app, chat, clock):
+    clock.set(FRIDAY_1730)
+    make_form_org(app, forms=())
+    mia, ann = chat("mia"), chat("ann")
+    assert "Weekly report (weekly): off" in mia.say("forms")
+    assert "Only managers can do that" in ann.say("forms on weekly")
+    assert "no form “yearly”" in mia.say("forms on yearly")
+    out = mia.say("forms on weekly")
+    assert "Weekly report (weekly): on · 2026-W48: 0 submitted, due 2026-11-30 12:00" in out
+    assert "Monthly review (monthly): off" in out
+    ann.say("report")
+    for answer in ("12", "Signed Acme after the demo", "skip", "2", "4", "yes", "skip"):
+        ann.say(answer)
+    ann.say("submit")
+    assert "2026-W48: 1 submitted" in mia.say("forms")
