@@ -23,6 +23,7 @@ class FormAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     form: str = Field(max_length=32)
+    since: datetime = _ts(nullable=False)  # periods already past their deadline then are not asked for
 
 
 class FormSession(SQLModel, table=True):

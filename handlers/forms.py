@@ -53,7 +53,7 @@ def forms_command(ctx: Ctx) -> list[Reply]:
     if word.lower() in ("on", "off", "开", "关"):
         if name.strip() not in forms:
             raise UserError("form_unknown", text=name.strip() or "?")
-        store.assign(team.id, name.strip(), on=word.lower() in ("on", "开"), session=ctx.session)
+        store.assign(team.id, name.strip(), on=word.lower() in ("on", "开"), now=ctx.now, session=ctx.session)
     on = {f.id for f in store.assigned(team.id, session=ctx.session)}
     lines = []
     for form in forms.values():

@@ -12,6 +12,7 @@ from bot.models import Role
 from bot.services import org
 
 SH = ZoneInfo("Asia/Shanghai")
+SINCE = datetime(2026, 11, 1, tzinfo=SH)  # the forms were assigned at the start of November
 FRIDAY_1730 = datetime(2026, 11, 27, 17, 30, tzinfo=SH)  # week 2026-W48's weekly form is open
 
 
@@ -22,7 +23,7 @@ class FormOrg:
     reps: dict[str, int] = field(default_factory=dict)
 
 
-def make_form_org(app, *, forms=("weekly",), lang="en", reps=("ann", "bob", "cai")) -> FormOrg:
+def make_form_org(app, *, forms=("weekly",), lang="en", reps=("ann", "bob", "cai"), since=SINCE) -> FormOrg:
     now = app.clock()
     with app.db.session() as s:
         team = org.create_team("Sales", tz="Asia/Shanghai", currency="CNY", lang=lang, now=now, session=s)
@@ -36,5 +37,5 @@ def make_form_org(app, *, forms=("weekly",), lang="en", reps=("ann", "bob", "cai
         result.manager_id = manager.id
         result.reps = {p.name.lower(): p.id for p in org.members(team.id, session=s) if p.role == Role.REP}
         for form in forms:
-            store.assign(team.id, form, on=True, session=s)
+            store.assign(team.id, form, on=True, now=since, session=s)
     return result

@@ -103,6 +103,15 @@ def test_forms_job_exists_only_for_teams_with_a_form(app, clock):
     with app.db.session() as s:
         from bot.forms import store
 
-        store.assign(o.team_id, "weekly", on=False, session=s)
+        store.assign(o.team_id, "weekly", on=False, now=clock(), session=s)
     with app.db.session() as s:
         assert not [name for name, _, _ in team_jobs(s) if name == "forms"]
+
+
+def test_a_newly_assigned_form_does_not_chase_past_periods(app, console, clock):
+    """Assigned on Thursday 26 November: W47 (deadline Monday 23rd) is neither asked for nor summed up;
+    W48 is asked for when it opens on Friday."""
+    clock.set(datetime(2026, 11, 26, 10, tzinfo=SH))
+    o = make_form_org(app, since=clock())
+    assert tick(app, clock, o, day=26, hour=10, minute=5) == 0
+    assert tick(app, clock, o, day=27, hour=17, minute=5) == 3

@@ -66,7 +66,7 @@ def cmd_assign(args, settings: Settings) -> int:
     app = _app(settings)
     team = _team(app, args.team)
     with app.db.session() as session:
-        store.assign(team.id, args.form, on=not args.off, session=session)
+        store.assign(team.id, args.form, on=not args.off, now=app.clock(), session=session)
     print(f"{args.form}: {'no longer sent to' if args.off else 'assigned to'} {team.name}")
     return 0
 

@@ -24,10 +24,10 @@ STANDOUT_FIELDS = ("revenue_percent", "revenue", "calls", "connect_rate")
 def forms_tick(app, team: Team, now: datetime, *, force: bool = False) -> int:
     added = 0
     with app.db.session() as session:
-        forms = store.assigned(team.id, session=session)
-    for form in forms:
+        forms = store.assignments(team.id, session=session)
+    for form, since in forms:
         t = current(form, team, now, app.settings.tz)
-        if now >= t.closes:
+        if now >= t.closes or t.deadline < since:  # closed, or past its deadline when the team got the form
             continue
         if now < t.deadline:
             added += ask_and_remind(app, team, form, t, now)

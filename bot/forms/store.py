@@ -16,11 +16,11 @@ from bot.models_forms import FormAssignment, FormSession
 OPEN, PAUSED, SUBMITTED = "open", "paused", "submitted"
 
 
-def assign(team_id: int, form: str, *, on: bool, session: Session) -> None:
+def assign(team_id: int, form: str, *, on: bool, now: datetime, session: Session) -> None:
     row = session.exec(select(FormAssignment).where(FormAssignment.team_id == team_id,
                                                     FormAssignment.form == form)).first()
     if on and row is None:
-        session.add(FormAssignment(team_id=team_id, form=form))
+        session.add(FormAssignment(team_id=team_id, form=form, since=now))
     elif not on and row is not None:
         session.delete(row)
     session.flush()
@@ -31,12 +31,18 @@ def teams_with_forms(*, session: Session) -> set[int]:
 
 
 def assigned(team_id: int | None, *, session: Session) -> list[FormDef]:
+    return [form for form, _ in assignments(team_id, session=session)]
+
+
+def assignments(team_id: int | None, *, session: Session) -> list[tuple[FormDef, datetime]]:
+    """The team's forms with when each was assigned (a period already past its deadline then is not
+    asked for)."""
     if team_id is None:
         return []
     forms = all_forms()
-    names = session.exec(select(FormAssignment.form).where(FormAssignment.team_id == team_id)
-                         .order_by(FormAssignment.id)).all()
-    return [forms[n] for n in names if n in forms]
+    rows = session.exec(select(FormAssignment).where(FormAssignment.team_id == team_id)
+                        .order_by(FormAssignment.id)).all()
+    return [(forms[r.form], r.since) for r in rows if r.form in forms]
 
 
 def find(person_id: int, form: str, period: str, *, session: Session) -> FormSession | None:
@@ -54,9 +60,9 @@ def due(person: Person, team: Team | None, now: datetime, default_tz: str, *,
         session: Session) -> list[tuple[FormDef, Timing, FormSession | None]]:
     """Each assigned form's open period with the person's session for it (None: not started)."""
     result = []
-    for form in assigned(team.id if team else None, session=session):
+    for form, since in assignments(team.id if team else None, session=session):
         t = current(form, team, now, default_tz)
-        if now < t.closes:
+        if since <= t.deadline and now < t.closes:
             result.append((form, t, find(person.id, form.id, t.label, session=session)))
     return result
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0007_forms
 Revises: 0002
-Create Date: 2026-11-26 02:14:50.431411
+Create Date: 2026-11-26 02:20:49.267129
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('form', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('since', bot.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'form')
