@@ -3,18 +3,15 @@ the person's messages (answers, `back`, `skip`, `pause`, `review`, `submit`, `ca
 
 from __future__ import annotations
 
-import json
-
 from bot.errors import UserError
 from bot.forms import store
 from bot.forms.answers import AnswerError, check_answer
 from bot.forms.definition import get_form
-from bot.forms.present import answer_rows, changes, number_rows, question_context
-from bot.forms.timing import by_label
-from bot.messages import Reply, Target
+from bot.forms.present import answer_rows, question_context
+from bot.forms.submit import submit
+from bot.messages import Reply
 from bot.parsing import fold
 from bot.router import Ctx, Router
-from bot.services import org
 
 BACK = {"back", "上一题", "上一步", "返回"}
 SKIP = {"skip", "跳过"}
@@ -33,8 +30,7 @@ def report_command(ctx: Ctx) -> list[Reply]:
     if not due:
         raise UserError("form_nothing_due")
     # Unfinished first, then not started, then a submission to edit.
-    rank = {store.PAUSED: 0, store.OPEN: 0, None: 1, store.SUBMITTED: 2}
-    form, t, row = sorted(due, key=lambda d: rank[d[2].status if d[2] else None])[0]
+    form, t, row = store.pick(due)
     row = store.start(ctx.person, team, form, t, now=ctx.now, today=ctx.today, settings=ctx.app.settings,
                       session=ctx.session)
     return [_prompt(ctx, form, row)]
@@ -151,41 +147,8 @@ def _submit(ctx: Ctx, form, row) -> list[Reply]:
     if missing:
         row.position, row.editing = missing[0] - 1, False
         return [_error(ctx, "form.error.missing", form, row, text=", ".join(map(str, missing)))]
-    if row.submitted == row.answers and row.status == store.OPEN and row.submitted is not None:
-        row.status = store.SUBMITTED
-        return [_say(ctx, "form.unchanged")]
-    before = json.loads(row.submitted) if row.submitted else None
-    team = ctx.team
-    t = by_label(form, row.period, team, ctx.app.settings.tz)
-    first = row.submitted_at is None
-    row.status, row.submitted, row.submitted_at = store.SUBMITTED, row.answers, ctx.now
-    if first:
-        row.late = t is not None and ctx.now > t.deadline
-    replies = [_say(ctx, "form.submitted_late" if row.late and first else "form.submitted",
-                    day=t.closes.strftime("%Y-%m-%d %H:%M") if t else row.period)]
-    replies.extend(to_managers(ctx.app, ctx.person, form, row, before, session=ctx.session))
-    return replies
-
-
-def to_managers(app, person, form, row, before: dict | None, *, session) -> list[Reply]:
-    """The submission (or what changed in it) privately to each manager of the person's team."""
-    if person.team_id is None:
-        return []
-    after = store.answers(row)
-    out = []
-    for manager in org.managers_of(person.team_id, session=session):
-        if manager.id == person.id:
-            continue
-        lang = manager.lang
-        text = app.i18n.render(lang, "form_submission", name=person.name, form_title=form.title.get(lang),
-                               period=row.period, late=row.late, edited=before is not None,
-                               numbers=number_rows(app, lang, store.numbers(row), form.prefill),
-                               rows=answer_rows(form, after, lang),
-                               changes=changes(form, before, after, lang) if before is not None else [])
-        stamp = row.submitted_at.strftime("%Y%m%dT%H%M%S")
-        out.append(Reply(text=text, target=Target.person(manager.id), lang=lang, kind="form",
-                         key=f"form:{form.id}:{row.period}:person-{person.id}:to-{manager.id}:{stamp}"))
-    return out
+    key, params, to_managers = submit(ctx.app, ctx.person, ctx.team, form, row, ctx.now, session=ctx.session)
+    return [_say(ctx, key, **params), *to_managers]
 
 
 def register(router: Router) -> None:

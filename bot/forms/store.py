@@ -67,6 +67,12 @@ def due(person: Person, team: Team | None, now: datetime, default_tz: str, *,
     return result
 
 
+def pick(due: list[tuple[FormDef, Timing, FormSession | None]]) -> tuple[FormDef, Timing, FormSession | None]:
+    """Which due form `report` opens: an unfinished one, then one not started, then a submission to edit."""
+    rank = {PAUSED: 0, OPEN: 0, None: 1, SUBMITTED: 2}
+    return sorted(due, key=lambda d: rank[d[2].status if d[2] else None])[0]
+
+
 def start(person: Person, team: Team | None, form: FormDef, t: Timing, *, now: datetime, today, settings,
           session: Session) -> FormSession:
     # Only one session takes messages at a time: another open one is paused, its answers kept.
