@@ -99,3 +99,32 @@ def test_form_modal_validates_and_submits(slack, clock):
     meetings = next(b for b in again["blocks"] if b.get("block_id") == "meetings")
     assert meetings["element"]["initial_value"] == "12"
     assert ADMIN  # the admin account exists in the fake workspace but plays no part here
+
+
+def test_the_ask_has_a_button_that_opens_the_modal(slack, clock):
+    from datetime import datetime
+
+    from bot.forms.jobs import forms_tick
+    from bot.models import Team
+    from tests.forms_helpers import SH
+
+    app = slack.app
+    clock.set(datetime(2026, 11, 27, 17, 5, tzinfo=SH))
+    assert slack.dm(REP, "hello")[0] == 200
+    app.background.drain()
+    with app.db.session() as s:
+        team = org.create_team("Sales", tz="Asia/Shanghai", currency="CNY", lang="en", now=clock(), session=s)
+        org.find_account("slack", REP, session=s).team_id = team.id
+        store.assign(team.id, "weekly", on=True, now=SINCE, session=s)
+        team_id = team.id
+    with app.db.session() as s:
+        team = s.get(Team, team_id)
+    assert forms_tick(app, team, clock()) == 1
+    app.outbox.dispatch()
+    [ask] = [m for m in slack.fake.messages("D0REP0001") if "Time for your" in m.get("text", "")]
+    button = next(e for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert button["value"] == "report"
+    assert slack.click(REP, "report", channel=None, home=False)[0] == 200
+    app.background.drain()
+    [opened] = slack.fake.sent("views.open")
+    assert opened.args["view"]["callback_id"] == "pace_form"

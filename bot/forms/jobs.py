@@ -14,7 +14,7 @@ from bot.forms.answers import show_value
 from bot.forms.definition import FormDef
 from bot.forms.numbers import prefill
 from bot.forms.timing import Timing, current
-from bot.messages import Reply, Target
+from bot.messages import Button, Reply, Target
 from bot.models import Role, Team
 from bot.services import leave, org
 
@@ -56,12 +56,13 @@ def ask_and_remind(app, team: Team, form: FormDef, t: Timing, now: datetime) -> 
             lang = person.lang
             params = dict(name=form.title.get(lang), period=t.label, day=_fmt(t.deadline, team.tz))
             base = f"{form.id}:{t.label}:person-{person.id}"
+            fill = [Button(app.i18n.t(lang, "form.button.fill"), "report", "primary")]  # Slack: opens the modal
             if row is None:
                 replies.append(Reply(text=app.i18n.t(lang, "form.ask", **params), target=Target.person(person.id),
-                                     lang=lang, kind="form", key=f"form-ask:{base}"))
+                                     lang=lang, kind="form", buttons=fill, key=f"form-ask:{base}"))
             if passed:
                 replies.append(Reply(text=app.i18n.t(lang, "form.remind", **params),
-                                     target=Target.person(person.id), lang=lang, kind="form",
+                                     target=Target.person(person.id), lang=lang, kind="form", buttons=fill,
                                      key=f"form-remind-{passed[-1]}:{base}"))
     return app.outbox.post(replies)
 
