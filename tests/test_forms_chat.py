@@ -146,7 +146,14 @@ def test_late_submission_is_marked_and_edit_shows_changes(app, chat, weekly, clo
     out = ann.say("submit")
     assert "changed their Weekly report" in out and "How confident" in out and "3/5 → 5/5" in out
     assert "What went well" not in out.split("changed their")[1]
+    ann.say("report")  # editing again, but the period closes before it is sent
+    ann.say("5")
+    ann.say("2")
     clock.advance(days=4)  # the next week's form opened: W48 is closed, W49 is due
+    assert "period has closed" in ann.say("submit")
+    with app.db.session() as s:
+        row = s.get(FormSession, session_row(app, weekly.reps["ann"]).id)
+        assert json.loads(row.answers)["confidence"]["value"] == 5 and row.status == "submitted"
     out = ann.say("report")
     assert "2026-W49" in out and timedelta  # a new period
 

@@ -84,3 +84,11 @@ def test_bad_yaml_and_missing_file(tmp_path):
         load_file(tmp_path / "nope.yaml")
     assert "cannot read" in info.value.problems[0][1]
     assert Path(FORMS_DIR / "weekly.yaml").exists()
+
+
+def test_a_broken_file_is_left_out_not_fatal(tmp_path, caplog):
+    (tmp_path / "good.yaml").write_text((FORMS_DIR / "weekly.yaml").read_text(encoding="utf-8")
+                                        .replace("id: weekly", "id: good"), encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BROKEN, encoding="utf-8")
+    assert list(all_forms(tmp_path)) == ["good"]
+    assert "bad.yaml" in caplog.text and "min (10) is greater than max (2)" in caplog.text

@@ -220,7 +220,8 @@ class SlackAdapter(SlackSender):
             self.app.process(incoming)
             return
         try:
-            self.client.views_open(trigger_id=incoming.extra["trigger_id"], view=form_modal.form_modal(self.app.i18n, due))
+            view = form_modal.form_modal(self.app.i18n, due)
+            self.client.views_open(trigger_id=incoming.extra["trigger_id"], view=view)
         except Exception as exc:
             log.warning("slack: views.open failed (%s); the form goes on in the chat instead", exc)
             self.app.process(incoming)

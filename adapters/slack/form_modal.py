@@ -67,7 +67,8 @@ def form_modal(i18n: I18n, of: OpenForm) -> dict:
         blocks.append(block)
     return {"type": "modal", "callback_id": FORM_CALLBACK,
             "title": _text(f"{form.title.get(lang)} {of.period}", 24),
-            "submit": _text(i18n.t(lang, "form.modal.submit"), 24), "close": _text(i18n.t(lang, "form.modal.close"), 24),
+            "submit": _text(i18n.t(lang, "form.modal.submit"), 24),
+            "close": _text(i18n.t(lang, "form.modal.close"), 24),
             "private_metadata": json.dumps({"form": form.id, "period": of.period}), "blocks": blocks}
 
 

@@ -3,6 +3,7 @@ reported precisely (file, question id, field, why)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -11,6 +12,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+log = logging.getLogger(__name__)
 
 FORMS_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "forms"
 QUESTION_TYPES = ("number", "text", "single", "multi", "rating", "yesno")
@@ -81,7 +84,8 @@ class Question(BaseModel):
             raise ValueError(f"a {self.type} question has fixed limits; remove min/max")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
-        if self.type in ("text", "multi") and any(v is not None and (v < 0 or v != int(v)) for v in (self.min, self.max)):
+        bounds = [v for v in (self.min, self.max) if v is not None]
+        if self.type in ("text", "multi") and any(v < 0 or v != int(v) for v in bounds):
             raise ValueError("min/max of a text or multi question must be whole numbers ≥ 0")
         return self
 
@@ -139,23 +143,14 @@ class FormDef(BaseModel):
         return next(q for q in self.questions if q.id == qid)
 
 
-def _where(loc: tuple, data) -> str:
+def _where(loc: tuple, data: dict) -> str:
     """A pydantic location as a person reads it: `question 'plan' → options`."""
-    parts, node = [], data
-    for i, step in enumerate(loc):
-        if step == "questions" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            node = node.get("questions") if isinstance(node, dict) else None
-            continue
-        if isinstance(step, int) and i > 0 and loc[i - 1] == "questions":
-            qs = node if isinstance(node, list) else []
-            q = qs[step] if step < len(qs) else None
-            qid = q.get("id") if isinstance(q, dict) else None
-            parts.append(f"question {qid!r}" if qid else f"question #{step + 1}")
-            node = q
-            continue
-        parts.append(str(step))
-        node = node.get(step) if isinstance(node, dict) else (node[step] if isinstance(node, list) and
-                                                               isinstance(step, int) and step < len(node) else None)
+    parts = [str(step) for step in loc]
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        questions = data.get("questions")
+        q = questions[loc[1]] if isinstance(questions, list) and loc[1] < len(questions) else None
+        qid = q.get("id") if isinstance(q, dict) else None
+        parts[:2] = [f"question {qid!r}" if qid else f"question #{loc[1] + 1}"]
     return " → ".join(parts) or "(file)"
 
 
@@ -196,7 +191,14 @@ def load_file(path: Path) -> FormDef:
 
 @lru_cache(maxsize=None)
 def _all(folder: str) -> dict[str, FormDef]:
-    return {p.stem: load_file(p) for p in sorted(Path(folder).glob("*.yaml"))}
+    """Every valid form in the folder; a broken file is logged and left out, not fatal to the others."""
+    forms = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            forms[path.stem] = load_file(path)
+        except FormError as exc:
+            log.error("form file left out (check it with `pacebot forms check`):\n%s", exc)
+    return forms
 
 
 def all_forms(folder: Path = FORMS_DIR) -> dict[str, FormDef]:

@@ -23,7 +23,8 @@ def export_rows(app, form: FormDef, period: str, *, team_id: int | None = None, 
                + [q.id for q in form.questions])
     rows = []
     with app.db.session() as session:
-        query = select(Team).join(FormAssignment, FormAssignment.team_id == Team.id).where(FormAssignment.form == form.id)
+        query = (select(Team).join(FormAssignment, FormAssignment.team_id == Team.id)
+                 .where(FormAssignment.form == form.id))
         if team_id is not None:
             query = query.where(Team.id == team_id)
         for team in session.exec(query.order_by(Team.name)).all():
@@ -36,7 +37,8 @@ def export_rows(app, form: FormDef, period: str, *, team_id: int | None = None, 
                 status = "submitted" if done else ("started" if row is not None else "missing")
                 shown = store.numbers(row) if row is not None else {}
                 given = store.answers_submitted(row) if done else {}
-                line = {"team": team.name, "person": person.name, "status": status, "late": "yes" if done and row.late else "",
+                line = {"team": team.name, "person": person.name, "status": status,
+                        "late": "yes" if done and row.late else "",
                         "submitted_at": row.submitted_at.astimezone(ZoneInfo(team.tz)).strftime("%Y-%m-%d %H:%M")
                         if done else ""}
                 line.update({f: shown.get(f, "") for f in form.prefill})

@@ -22,6 +22,10 @@ def submit(app, person, team, form, row, now: datetime, *, session) -> tuple[str
         return "form.unchanged", {}, []
     before = json.loads(row.submitted) if row.submitted else None
     t = by_label(form, row.period, team, app.settings.tz)
+    if before is not None and t is not None and now >= t.closes:  # the period closed: the submission stands
+        row.answers, row.status, row.editing = row.submitted, store.SUBMITTED, False
+        session.add(row)
+        return "form.closed", {}, []
     first = row.submitted_at is None
     row.status, row.submitted, row.submitted_at, row.editing = store.SUBMITTED, row.answers, now, False
     if first:

@@ -57,13 +57,14 @@ def timing(form: FormDef, period: Period, team, default_tz: str) -> Timing:
     calendar = _calendar(team, default_tz)
     open_day = _open_day(form, period, calendar)
     opens = datetime.combine(open_day, time.fromisoformat(OPENS_RE.match(form.schedule.opens)["time"]), tzinfo=tz)
-    due_day = _next_workday(open_day, calendar, form.schedule.deadline_workdays) if form.schedule.deadline_workdays else open_day
+    due_day = _next_workday(open_day, calendar, form.schedule.deadline_workdays)
     deadline = datetime.combine(due_day, time.fromisoformat(form.schedule.deadline_time), tzinfo=tz)
     reminders = []
     for spec in form.schedule.reminders:
         m = REMINDER_RE.match(spec)
         if m["time"]:
-            reminders.append(datetime.combine(_next_workday(open_day, calendar), time.fromisoformat(m["time"]), tzinfo=tz))
+            morning = _next_workday(open_day, calendar)
+            reminders.append(datetime.combine(morning, time.fromisoformat(m["time"]), tzinfo=tz))
         else:
             reminders.append(deadline - timedelta(minutes=int(m["minutes"])))
     following = period.next()
