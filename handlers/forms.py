@@ -69,6 +69,10 @@ def intercept(ctx: Ctx) -> list[Reply] | None:
     text = (ctx.incoming.action or ctx.incoming.text or "").strip()
     if not text or not ctx.incoming.is_direct:  # a form is filled in the private chat only
         return None
+    if ctx.incoming.extra.get("home"):  # opening Slack's Home tab is no answer
+        return None
+    if ctx.incoming.action and ctx.app.router.match(text)[0] is not None:
+        return None  # a button of another message (`log 0`, `report`) runs its command; the form waits
     row = store.active(ctx.person.id, session=ctx.session)
     if row is None:
         return None

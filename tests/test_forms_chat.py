@@ -186,3 +186,17 @@ def test_manager_turns_forms_on_and_sees_the_count(app, chat, clock):
         ann.say(answer)
     ann.say("submit")
     assert "2026-W48: 1 submitted" in mia.say("forms")
+
+
+def test_buttons_of_other_messages_run_their_command_while_a_form_is_open(app, chat, weekly, console):
+    from bot.messages import Incoming
+
+    ann = chat("ann")
+    ann.say("report")
+    replies = app.handle(Incoming(platform="console", user_id="ann", text="help", action="help",
+                                  channel_id="ann", is_direct=True))
+    assert "What I can do" in replies[0].text
+    replies = app.handle(Incoming(platform="console", user_id="ann", text="me", channel_id="ann",
+                                  is_direct=True, extra={"home": True}))
+    assert "1/7" not in replies[0].text
+    assert "2/7" in ann.say("12")  # the form carried on where it was
