@@ -39,7 +39,7 @@ def report_command(ctx: Ctx) -> list[Reply]:
 def forms_command(ctx: Ctx) -> list[Reply]:
     """Managers: `forms` lists the forms and this period's count; `forms on|off <form>` assigns one."""
     from bot.forms.definition import all_forms
-    from bot.forms.timing import current
+    from bot.forms.timing import current, timing
     from bot.models import Role
 
     ctx.require_role(Role.MANAGER)
@@ -50,7 +50,7 @@ def forms_command(ctx: Ctx) -> list[Reply]:
         if name.strip() not in forms:
             raise UserError("form_unknown", text=name.strip() or "?")
         store.assign(team.id, name.strip(), on=word.lower() in ("on", "开"), now=ctx.now, session=ctx.session)
-    on = {f.id for f in store.assigned(team.id, session=ctx.session)}
+    on = {form.id: since for form, since in store.assignments(team.id, session=ctx.session)}
     lines = []
     for form in forms.values():
         title = form.title.get(ctx.lang)
@@ -58,10 +58,15 @@ def forms_command(ctx: Ctx) -> list[Reply]:
             lines.append(ctx.t("form.list_off", name=title, text=form.id))
             continue
         t = current(form, team, ctx.now, ctx.app.settings.tz)
+        if t.deadline < on[form.id]:  # assigned after this period's deadline: the next one is the first
+            t = timing(form, t.period.next(), team, ctx.app.settings.tz)
+            lines.append(ctx.t("form.list_next", name=title, text=form.id, period=t.label,
+                               day=t.opens.strftime("%Y-%m-%d %H:%M")))
+            continue
         done = [r for r in store.sessions_for(team.id, form.id, t.label, session=ctx.session).values()
                 if r.submitted_at is not None]
         lines.append(ctx.t("form.list_on", name=title, text=form.id, period=t.label, count=len(done),
-                           day=t.deadline.astimezone(t.opens.tzinfo).strftime("%Y-%m-%d %H:%M")))
+                           day=t.deadline.strftime("%Y-%m-%d %H:%M")))
     return [Reply(text="\n".join(lines), lang=ctx.lang)]
 
 

@@ -184,6 +184,13 @@ def test_manager_turns_forms_on_and_sees_the_count(app, chat, clock):
         ann.say(answer)
     ann.say("submit")
     assert "2026-W48: 1 submitted" in mia.say("forms")
+    clock.advance(days=4)  # Tuesday 1 December: November's review has not opened yet
+    out = mia.say("forms on monthly")
+    assert "Monthly review (monthly): on · 2026-11" in out and "due 2026-12-02 18:00" in out
+    clock.set(FRIDAY_1730.replace(month=12, day=3))  # Thursday 3 December: past November's deadline
+    mia.say("forms off monthly")
+    out = mia.say("forms on monthly")
+    assert "Monthly review (monthly): on · first period 2026-12, opens 2026-12-31 17:00" in out
 
 
 def test_buttons_of_other_messages_run_their_command_while_a_form_is_open(app, chat, weekly, console):
