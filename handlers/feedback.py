@@ -16,7 +16,7 @@ from bot.services import org
 def feedback_command(ctx: Ctx) -> list[Reply]:
     text = ctx.args.strip()
     if not text:
-        raise UserError("feedback_text")
+        return [thread_list(ctx)]
     team = ctx.require_team()
     managers = [m for m in org.managers_of(team.id, session=ctx.session) if m.id != ctx.person.id]
     if not managers:
@@ -28,6 +28,30 @@ def feedback_command(ctx: Ctx) -> list[Reply]:
     for m in managers:
         replies.append(_to(ctx, m, "feedback.to_manager", row.id, text))
     return replies
+
+
+def thread_list(ctx: Ctx) -> Reply:
+    """The person's own threads (a manager's: the team's), oldest message first, the last ten."""
+    from bot.i18n import escape_md
+
+    query = select(TargetFeedback).where(TargetFeedback.parent_id.is_(None))
+    if ctx.person.role == Role.REP or ctx.person.team_id is None:
+        query = query.where(TargetFeedback.person_id == ctx.person.id)
+    elif ctx.person.role == Role.MANAGER:
+        query = query.join(Person, Person.id == TargetFeedback.person_id).where(Person.team_id == ctx.person.team_id)
+    threads = ctx.session.exec(query.order_by(TargetFeedback.id.desc()).limit(10)).all()
+    if not threads:
+        raise UserError("feedback_text")
+    lines = [ctx.t("feedback.title")]
+    for thread in reversed(threads):
+        owner = ctx.session.get(Person, thread.person_id)
+        lines.append(ctx.t("feedback.line", count=thread.id, name=escape_md(owner.name), text=escape_md(thread.text)))
+        answers = ctx.session.exec(select(TargetFeedback).where(TargetFeedback.parent_id == thread.id)
+                                   .order_by(TargetFeedback.id)).all()
+        for answer in answers:
+            author = ctx.session.get(Person, answer.author_id)
+            lines.append(ctx.t("feedback.reply_line", name=escape_md(author.name), text=escape_md(answer.text)))
+    return Reply(text="\n".join(lines), lang=ctx.lang)
 
 
 def reply_command(ctx: Ctx) -> list[Reply]:

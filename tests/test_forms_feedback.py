@@ -12,7 +12,7 @@ def test_feedback_thread(app, chat, clock):
     clock.set(FRIDAY_1730)
     make_form_org(app)
     ann, mia, bob = chat("ann"), chat("mia"), chat("bob")
-    assert "Please say what is wrong with the target" in ann.say("feedback")
+    assert "Please say what is wrong with the target" in ann.say("feedback")  # no thread yet
     out = ann.say("feedback the December target ignores my two weeks of leave")
     assert "feedback #1" in out
     assert "[→ Mia]" in out and "Ann contests a target (feedback #1): the December target ignores my two weeks" in out
@@ -22,6 +22,9 @@ def test_feedback_thread(app, chat, clock):
     assert "[→ Mia]" in out and "Ann on feedback #1: Thanks!" in out
     assert "no feedback #1 you can answer" in bob.say("reply 1 me too")  # not his thread
     assert "no feedback #9 you can answer" in mia.say("reply 9 hello")
+    out = mia.say("feedback")
+    assert "#1 Ann: the December target ignores" in out and "↳ Mia: Fair point" in out and "↳ Ann: Thanks!" in out
+    assert "#1 Ann" in ann.say("反馈") and "Please say what is wrong" in bob.say("feedback")
     with app.db.session() as s:
         thread = s.exec(select(TargetFeedback).order_by(TargetFeedback.id)).all()
     assert [(t.parent_id, t.text) for t in thread] == [
