@@ -19,12 +19,16 @@ PAUSE = {"pause", "暂停", "稍后", "later"}
 REVIEW = {"review", "预览", "检查", "查看"}
 SUBMIT = {"submit", "提交", "send", "发送"}
 CANCEL = {"cancel", "取消", "放弃"}
+BY_WORD = {"周报": "week", "述职": "month"}
 
 
 def report_command(ctx: Ctx) -> list[Reply]:
     team = ctx.require_team()
     due = store.due(ctx.person, team, ctx.now, ctx.app.settings.tz, session=ctx.session)
     wanted = ctx.args.strip().lower()
+    said = (ctx.incoming.action or ctx.incoming.text or "").strip()
+    if said.startswith(tuple(BY_WORD)):  # 周报 asks for the weekly form, 述职 for the monthly one
+        due = [d for d in due if d[0].schedule.period == BY_WORD[said[:2]]]
     if wanted:
         due = [d for d in due if wanted in (d[0].id, d[0].title.en.lower(), d[0].title.zh)]
     if not due:

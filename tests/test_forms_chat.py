@@ -205,3 +205,13 @@ def test_buttons_of_other_messages_run_their_command_while_a_form_is_open(app, c
                                   is_direct=True, extra={"home": True}))
     assert "1/7" not in replies[0].text
     assert "2/7" in ann.say("12")  # the form carried on where it was
+
+
+def test_zhou_bao_and_shu_zhi_pick_their_form(app, chat, clock):
+    clock.set(FRIDAY_1730.replace(day=30, hour=17))  # Monday 30 November: both forms are open
+    make_form_org(app, forms=("weekly", "monthly"), lang="zh")
+    ann = chat("ann")
+    assert "月度述职" in ann.say("述职")
+    ann.say("暂停")
+    out = ann.say("周报")
+    assert "周报" in out and "2026-W48" in out
