@@ -82,7 +82,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
 # Feature modules that add their own subcommands: each has `add_commands(subparsers)`, whose parsers
 # set `func(args, settings) -> int`.
-EXTENSIONS: list[str] = ["adapters.wecom.cli", "adapters.dingtalk.cli", "bot.plan_cli", "bot.schedule_cli"]
+EXTENSIONS: list[str] = ["adapters.wecom.cli", "adapters.dingtalk.cli", "bot.plan_cli", "bot.schedule_cli",
+                         "bot.forms.cli"]
 
 
 def sync_platforms(sub):

@@ -136,4 +136,6 @@ def _chart(app, digest, lang: str, folder: Path) -> str | None:
     return str(path)
 
 
-JOBS = {"digest": weekly_digest, "champions": monthly_champions, "nudge": nudge}
+from bot.forms.jobs import forms_tick  # noqa: E402  (review forms: each form's own times, checked often)
+
+JOBS = {"digest": weekly_digest, "champions": monthly_champions, "nudge": nudge, "forms": forms_tick}

@@ -46,6 +46,7 @@ class ScheduleSettings(BaseSettings):
     digest: str = Field("0 9 * * mon", alias="PACEBOT_DIGEST_CRON")
     champions: str = Field("0 10 * * *", alias="PACEBOT_CHAMPIONS_CRON")
     nudge: str = Field("0 18 * * *", alias="PACEBOT_NUDGE_CRON")
+    forms: str = Field("*/5 * * * *", alias="PACEBOT_FORMS_CRON")  # review forms: asks, reminders, summaries
     quiet_hours: str = Field("21:00-08:00", alias="PACEBOT_QUIET_HOURS")
     misfire_grace: int = Field(3600, alias="PACEBOT_MISFIRE_GRACE", ge=1)
     retry: float = Field(30.0, alias="PACEBOT_SCHEDULER_RETRY", gt=0)
@@ -59,7 +60,7 @@ def schedule_settings() -> ScheduleSettings:
 
 # Job name -> which local days it may fire on, besides its crontab: "workday" (the team's working
 # calendar, make-up weekend days included), "first_workday" (of the month), or "any".
-RULES = {"digest": "any", "champions": "first_workday", "nudge": "workday"}
+RULES = {"digest": "any", "champions": "first_workday", "nudge": "workday", "forms": "any"}
 
 
 class TeamTrigger(BaseTrigger):
@@ -111,11 +112,14 @@ def team_jobs(session) -> list[tuple[str, Team, TeamTrigger]]:
     """Every (job name, team, trigger) that should exist: defaults unless the team set its own."""
     settings = schedule_settings()
     own = {(row.team_id, row.job): row for row in session.exec(select(TeamSchedule)).all()}
+    from bot.forms.store import teams_with_forms
+
+    with_forms = teams_with_forms(session=session)  # the forms job only where a form is assigned
     result = []
     for team in session.exec(select(Team).order_by(Team.id)).all():
         for name, rule in RULES.items():
             row = own.get((team.id, name))
-            if row is not None and not row.enabled:
+            if (row is not None and not row.enabled) or (name == "forms" and team.id not in with_forms):
                 continue
             cron = (row.cron if row and row.cron else None) or getattr(settings, name)
             result.append((name, team, TeamTrigger(cron, team.tz, team.holidays, rule)))

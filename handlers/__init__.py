@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import (activity, champions, coach, dashboard, deals, help, leaderboard, leave, plan, progress,
+from handlers import (activity, champions, coach, dashboard, deals, forms, help, leaderboard, leave, plan, progress,
                       sentence, targets, team)
 
 
 def register_all(router) -> None:
     for module in (help, activity, deals, progress, leaderboard, targets, leave, team, plan, coach, champions,
-                   dashboard, sentence):
+                   dashboard, forms, sentence):
         module.register(router)

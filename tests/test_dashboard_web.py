@@ -225,14 +225,15 @@ def test_boards_beyond_the_stream_cap_poll_instead(app, monkeypatch):
 
 
 def test_hall_of_fame_shows_what_a_provider_gives(app, web, monkeypatch):
-    """The champions come from the scheduled-messages feature; here a provider stands in for it."""
+    """The champions come from the scheduled-messages feature (the demo records last month's); then a
+    provider with a name to escape."""
     from decimal import Decimal
 
     from bot.web import fame
 
     client = Client(web)
     client.sign_in(link_from(say(app, "demo-manager-1", "dashboard")))
-    assert 'id="hall-of-fame"' not in client.get("/team/1?lang=en")[2]
+    assert 'revenue · 李娜 · ¥262,000' in client.get("/team/1?lang=en")[2]
     monkeypatch.setattr(fame, "PROVIDERS", [])
     fame.register(lambda team, session: [fame.FameEntry("2026-10", "revenue", 1, "陈静", Decimal(612000)),
                                          fame.FameEntry("2026-10", "calls", 2, "<b>x</b>", Decimal(1700))])

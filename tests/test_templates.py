@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.i18n import LANGS, I18n, fmt_minutes, fmt_money, fmt_pct, progress_bar
+from tests.forms_samples import FORMS_SAMPLES
 from tests.schedule_samples import SCHEDULE_SAMPLES
 
 i18n = I18n()
@@ -120,3 +121,5 @@ def test_formatters():
     assert fmt_minutes(45, "en") == "45m" and fmt_minutes(120, "zh") == "2小时"
     assert fmt_pct(Decimal("76.0")) == "76%" and fmt_pct(Decimal("84.25")) == "84.3%"
     assert progress_bar(Decimal(50)) == "▰▰▰▰▰▱▱▱▱▱" and progress_bar(Decimal(250)) == "▰" * 10
+
+FEATURE_SAMPLES.update(FORMS_SAMPLES)  # review forms (issue 7)

@@ -3,6 +3,7 @@ to `app.background`, and `send` posts rendered replies through slack_sdk's WebCl
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -16,10 +17,11 @@ from slack_sdk import WebClient
 
 from bot.app import Address, App
 from bot.clock import local_today
+from bot.forms import whole
 from bot.messages import Incoming, Reply, TargetKind
 from bot.services import org
 
-from . import parse, views
+from . import form_modal, parse, views
 from .client import SlackSender, retry_handlers
 from .render import PLATFORM
 from .settings import SlackSettings
@@ -67,6 +69,7 @@ class SlackAdapter(SlackSender):
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(r"^pace_cmd_"))(self._on_action)
         self.bolt.view_submission(views.LOG_CALLBACK)(self._on_log_submitted)
+        self.bolt.view_submission(form_modal.FORM_CALLBACK)(self._on_form_submitted)
         self._socket = None
         self._names: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
         self._names_lock = threading.Lock()
@@ -103,6 +106,8 @@ class SlackAdapter(SlackSender):
         incoming = parse.parse_command(body)
         if self._is_bare_log(incoming.text):
             self.app.background.submit(self._open_log_modal, incoming)
+        elif self._is_bare(incoming.text, "report"):
+            self.app.background.submit(self._open_form_modal, incoming)
         else:
             self.app.background.submit(self._work, incoming)
         ack()
@@ -111,6 +116,8 @@ class SlackAdapter(SlackSender):
         incoming = parse.parse_action(body)
         if incoming is not None and self._is_bare_log(incoming.text):
             self.app.background.submit(self._open_log_modal, incoming)
+        elif incoming is not None and self._is_bare(incoming.text, "report"):
+            self.app.background.submit(self._open_form_modal, incoming)
         elif incoming is not None:
             self.app.background.submit(self._work, incoming)
         ack()
@@ -131,9 +138,27 @@ class SlackAdapter(SlackSender):
             self.app.background.submit(self._work, incoming)
         ack()
 
+    def _on_form_submitted(self, ack, body) -> None:
+        """A review form's modal: every answer checked as in chat; errors go back on their fields."""
+        user, view = body["user"]["id"], body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = form_modal.modal_values(view)
+        errors = whole.check_all(self.app, PLATFORM, user, meta.get("form", ""), values)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        self.app.background.submit(self._submit_form, user, meta.get("form", ""), meta.get("period", ""), values)
+
+    def _submit_form(self, user: str, form_id: str, period: str, values: dict) -> None:
+        self.app.deliver(whole.submit_all(self.app, PLATFORM, user, form_id, period, values))
+
     def _is_bare_log(self, text: str) -> bool:
+        return self._is_bare(text, "log")
+
+    def _is_bare(self, text: str, name: str) -> bool:
         cmd, args, _ = self.app.router.match(text)
-        return cmd is not None and cmd.name == "log" and not args
+        return cmd is not None and cmd.name == name and not args
 
     # -- the work after the ack ----------------------------------------------------------------
     def _work(self, incoming: Incoming) -> None:
@@ -190,6 +215,20 @@ class SlackAdapter(SlackSender):
         except Exception as exc:
             log.warning("slack: views.open failed (%s); answering with the typed form instead", exc)
             self.app.process(incoming)  # `log` without numbers: the usage example
+
+    def _open_form_modal(self, incoming: Incoming) -> None:
+        """The due review form as a modal; with nothing due (or no trigger), the chat answer instead."""
+        incoming = self.with_profile(incoming)
+        due = whole.open_due(self.app, PLATFORM, incoming.user_id)
+        if due is None or not incoming.extra.get("trigger_id"):
+            self.app.process(incoming)
+            return
+        try:
+            view = form_modal.form_modal(self.app.i18n, due)
+            self.client.views_open(trigger_id=incoming.extra["trigger_id"], view=view)
+        except Exception as exc:
+            log.warning("slack: views.open failed (%s); the form goes on in the chat instead", exc)
+            self.app.process(incoming)
 
     def _lang_and_today(self, user_id: str, *, hint: str | None = None):
         settings = self.app.settings

@@ -9,6 +9,7 @@ import bot.models_dingtalk  # noqa: F401
 import bot.models_plan  # noqa: F401
 import bot.models_dashboard  # noqa: F401,E402  (dashboard tables)
 import bot.models_schedule  # noqa: F401
+import bot.models_forms  # noqa: F401  (review forms)
 from sqlmodel import SQLModel
 
 config = context.config
