@@ -57,11 +57,11 @@ def cmd_chat(args, settings: Settings) -> int:
 
 def cmd_start(args, settings: Settings) -> int:
     from adapters.console.adapter import ConsoleAdapter
-    from bot.demo import DEMO_REP, load_demo
+    from bot.demo import DEMO_REP, DEMO_REP_EN, load_demo
 
     app = _app(settings)
     print(load_demo(app))
-    user = args.user or DEMO_REP
+    user = args.user or (DEMO_REP_EN if args.lang == "en" else DEMO_REP)
     if sys.stdin.isatty():
         print(app.i18n.t(args.lang or settings.lang, "console.banner", user=user))
     ConsoleAdapter(app, user, lang=args.lang).run(sys.stdin)

@@ -14,10 +14,12 @@ from sqlmodel import Session, select
 from bot.clock import local_today
 from bot.models import Activity, Deal, Metric, Person, Role
 from bot.periods import PeriodKind, period_containing
+from bot.forms import store as forms_store
 from bot.services import champions, org, targets
 from bot.workcal import calendar_for
 
-DEMO_REP = "demo-rep-1"
+DEMO_REP = "demo-rep-1"  # 张伟, in a Chinese-speaking team
+DEMO_REP_EN = "demo-rep-7"  # Alice Chen, in an English-speaking team
 DEMO_MANAGER = "demo-manager-1"
 DAYS = 30
 CUSTOMERS = ["华为", "腾讯", "美团", "京东", "小米", "比亚迪", "Acme", "Globex", "Initech", "Umbrella",
@@ -60,6 +62,9 @@ def load_demo(app) -> str:
             calendar = calendar_for(team.holidays, team.tz)
             for rep in reps:
                 days_added += _history(session, rep, team, calendar, today, now)
+            # The weekly report (周报), assigned a month ago, so that `report` has a form to fill in.
+            if not forms_store.assigned(team.id, session=session):
+                forms_store.assign(team.id, "weekly", on=True, now=now - timedelta(days=DAYS), session=session)
             # Last month's champions, so that the hall of fame has something to show from the start.
             last_month = period_containing(PeriodKind.MONTH, today).previous()
             champions.record(team, last_month, champions.compute(team, last_month, session=session),
