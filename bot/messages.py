@@ -25,6 +25,7 @@ class Incoming:
     user_name: str | None = None  # display name the platform gave, used on first contact
     channel_name: str | None = None
     lang_hint: str | None = None  # the platform's locale for a new person
+    tz_hint: str | None = None  # the platform's time zone for a new person (IANA name)
     received_at: datetime | None = None
     action: str | None = None  # a button's or menu's command, instead of typed text
     values: dict[str, Any] | None = None  # a submitted form's fields

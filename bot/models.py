@@ -81,6 +81,7 @@ class Person(SQLModel, table=True):
     lang: str = "zh"
     role: Role = Field(default=Role.REP, sa_column=Column(EnumText(Role), nullable=False))
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    tz: str | None = Field(default=None, max_length=64)  # their own, from the platform; a team's wins
     created_at: datetime = _ts(nullable=False)
 
 

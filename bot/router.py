@@ -63,7 +63,7 @@ class Ctx:
     @property
     def tz(self) -> str:
         team = self.team
-        return team.tz if team else self.app.settings.tz
+        return team.tz if team else (self.person.tz or self.app.settings.tz)
 
     @property
     def today(self) -> date:
@@ -181,7 +181,7 @@ class Router:
         lang = incoming.lang_hint if incoming.lang_hint in ("zh", "en") else settings.lang
         person = org.register(incoming.platform, incoming.user_id, incoming.user_name or incoming.user_id,
                               lang=lang, role=Role.ADMIN if is_admin else Role.REP, now=self.app.clock(),
-                              session=session)
+                              session=session, tz=incoming.tz_hint)
         return person, True
 
     def _dispatch(self, incoming: Incoming, person_id: int) -> list[Reply]:

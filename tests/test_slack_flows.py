@@ -35,6 +35,17 @@ def test_first_contact_uses_users_info_and_answers_in_the_dm(slack):
     assert [c.args["user"] for c in slack.fake.sent("users.info")] == [REP]
 
 
+def test_a_newcomer_keeps_the_time_zone_slack_gives(slack):
+    """Before they join a team, "today" is the person's own day (from users.info), not the server's."""
+    from bot.services import org
+
+    slack.fake.add_user("U0LONDON", "Lena London", tz="Europe/London")
+    slack.dm("U0LONDON", "help")
+    slack.app.background.drain()
+    with slack.app.db.session() as s:
+        assert org.find_account("slack", "U0LONDON", session=s).tz == "Europe/London"
+
+
 def test_slash_command_log_is_private_and_team_channel_is_set(slack):
     setup_team(slack)
     status, _, body = slack.command(REP, "log 80 32 2h15m")

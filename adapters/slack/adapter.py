@@ -71,7 +71,7 @@ class SlackAdapter(SlackSender):
         self.bolt.view_submission(views.LOG_CALLBACK)(self._on_log_submitted)
         self.bolt.view_submission(form_modal.FORM_CALLBACK)(self._on_form_submitted)
         self._socket = None
-        self._names: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
+        self._names: OrderedDict[str, tuple[str | None, str | None, str | None]] = OrderedDict()
         self._names_lock = threading.Lock()
 
     # -- what bot.server asks of an adapter ----------------------------------------------------
@@ -174,29 +174,31 @@ class SlackAdapter(SlackSender):
             known = org.find_account(PLATFORM, incoming.user_id, session=session) is not None
         if known:  # their name and language are ours already; no Web API call per message
             return replace(incoming, received_at=incoming.received_at or self.app.clock())
-        name, lang = self.profile(incoming.user_id)
+        name, lang, tz = self.profile(incoming.user_id)
         return replace(incoming, user_name=name or incoming.user_name, lang_hint=lang or incoming.lang_hint,
-                       received_at=incoming.received_at or self.app.clock())
+                       tz_hint=tz or incoming.tz_hint, received_at=incoming.received_at or self.app.clock())
 
-    def profile(self, user_id: str) -> tuple[str | None, str | None]:
+    def profile(self, user_id: str) -> tuple[str | None, str | None, str | None]:
+        """Name, language and time zone from users.info (cached)."""
         with self._names_lock:
             if user_id in self._names:
                 return self._names[user_id]
-        name = lang = None
+        name = lang = tz = None
         try:
             user = self.client.users_info(user=user_id, include_locale=True)["user"]
             profile = user.get("profile") or {}
             name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
             locale = (user.get("locale") or "").lower()
             lang = "zh" if locale.startswith("zh") else "en" if locale.startswith("en") else None
+            tz = user.get("tz")
         except Exception as exc:  # a missing name is no reason to lose the message
             log.warning("slack: users.info %s failed: %s", user_id, exc)
-            return None, None
+            return None, None, None
         with self._names_lock:
-            self._names[user_id] = (name, lang)
+            self._names[user_id] = (name, lang, tz)
             while len(self._names) > 5000:
                 self._names.popitem(last=False)
-        return name, lang
+        return name, lang, tz
 
     def publish_home(self, incoming: Incoming) -> None:
         """The person's Home tab: their month's scorecard (the `me` command's answer) and buttons."""

@@ -21,9 +21,13 @@ def find_account(platform: str, account_id: str, *, session: Session) -> Person 
 
 
 def register(platform: str, account_id: str, name: str, *, lang: str, role: Role, now: datetime,
-             session: Session) -> Person:
-    """A new person for an account seen for the first time."""
-    person = Person(name=(name or account_id)[:80], lang=lang, role=role, created_at=now)
+             session: Session, tz: str | None = None) -> Person:
+    """A new person for an account seen for the first time (`tz` kept only if it is a real zone)."""
+    try:
+        tz = check_tz(tz) if tz else None
+    except UserError:
+        tz = None
+    person = Person(name=(name or account_id)[:80], lang=lang, role=role, tz=tz, created_at=now)
     session.add(person)
     session.flush()
     session.add(Account(platform=platform, account_id=account_id, person_id=person.id))
