@@ -35,21 +35,17 @@ def test_a_message_to_a_person_opens_the_im_channel_first(slack):
 
 
 def test_pacer_holds_about_one_message_per_interval_per_channel():
-    pacer = ChannelPacer(0.05)
-    stamps = {"C1": [], "C2": []}
-
-    def send(channel):
-        pacer.wait(channel)
-        stamps[channel].append(time.monotonic())
-
-    threads = [threading.Thread(target=send, args=(ch,)) for ch in ["C1"] * 4 + ["C2"] * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    c1 = sorted(stamps["C1"])
-    assert all(b - a >= 0.045 for a, b in zip(c1, c1[1:]))
-    assert abs(min(stamps["C2"]) - min(c1)) < 0.04  # another channel does not wait for the first
+    """Slots per channel with a controlled clock: no thread timing, no real sleeps."""
+    now, slept = [100.0], []
+    pacer = ChannelPacer(1.0, clock=lambda: now[0], sleep=slept.append)
+    for _ in range(4):
+        pacer.wait("C1")
+    assert slept == [1.0, 2.0, 3.0]  # the first goes at once, each next one a second later
+    pacer.wait("C2")
+    assert slept == [1.0, 2.0, 3.0]  # another channel does not wait for the first
+    now[0] = 110.0
+    pacer.wait("C1")
+    assert slept == [1.0, 2.0, 3.0]  # a quiet channel sends at once again
 
 
 def test_paced_posts_reach_the_fake_spaced_out(slack):

@@ -45,18 +45,20 @@ def retry_handlers(server_retry_interval: float = 0.5) -> list:
 class ChannelPacer:
     """About one message a second per channel, in this process (Slack's chat.postMessage limit)."""
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float, *, clock=time.monotonic, sleep=time.sleep):
         self.interval = interval
+        self._clock, self._sleep = clock, sleep
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def wait(self, channel: str) -> None:
+        """Wait for the channel's next free slot; each caller gets its own slot, in arrival order."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             slot = max(now, self._next.get(channel, 0.0))
             self._next[channel] = slot + self.interval
         if slot > now:
-            time.sleep(slot - now)
+            self._sleep(slot - now)
 
 
 def retry_after(headers) -> float:
