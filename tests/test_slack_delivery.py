@@ -75,7 +75,6 @@ def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeyp
     results = []
 
     def call(body):
-        started = time.monotonic()
         ts = int(time.time())
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("POST", "/slack/events", body=body.encode(), headers={
@@ -83,7 +82,7 @@ def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeyp
             "X-Slack-Signature": sign(body, ts)})
         status = conn.getresponse().status
         conn.close()
-        results.append((status, time.monotonic() - started))
+        results.append((status, time.monotonic()))  # when the ack came back
 
     try:
         threads = [threading.Thread(target=call, args=(b,)) for b in bodies]
@@ -95,11 +94,12 @@ def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeyp
     finally:
         http_server.close()
     assert [s for s, _ in results] == [200] * 40
-    # The answers took 41 × 0.05 s to go out, one after another; every ack came well before that.
-    assert max(d for _, d in results) < 1.0, sorted(d for _, d in results)[-5:]
+    # The answers took 41 × 0.05 s to go out, one after another; every ack came back before the last
+    # of them, so no ack waited for the work behind it (an order, not a timing threshold).
     answers = [c.at for c in fake_slack.sent("response_url")]
     assert len(answers) == 41  # forty helps and one welcome
     assert answers[-1] - answers[0] >= 40 * 0.045
+    assert max(acked for _, acked in results) < answers[-1]
 
 
 def test_a_chart_is_uploaded_under_its_message(slack, tmp_path):
