@@ -206,3 +206,24 @@ def test_same_named_departments_and_a_hand_made_team(app):
     with app.db.session() as s:
         assert sorted(t.name for t in s.exec(select(Team)).all()) == ["华东", "华东/一组", "华南/一组"]
     assert sync_directory(app, departments, users).counts["people_unchanged"] == 3
+
+
+def test_weekly_digest_reaches_the_manager_with_its_chart(app, synced, tmp_path, monkeypatch):
+    from bot.jobs import weekly_digest
+    from bot.scheduler import schedule_settings
+
+    monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path))
+    schedule_settings.cache_clear()
+    try:
+        with app.db.session() as s:
+            team = s.exec(select(Team).where(Team.name == "华东一部")).one()
+        assert weekly_digest(app, team, app.clock()) == 1  # to 赵敏, the department's leader
+        app.outbox.dispatch()
+    finally:
+        schedule_settings.cache_clear()
+    api = synced.api
+    (upload,) = api.sent("media/upload")
+    assert upload["media"]["content"].startswith(b"\x89PNG") and upload["media"]["filename"].endswith("-zh.png")
+    text, image = [b for b in api.sent("message/send") if b["touser"] == "zhaomin"]
+    assert text["msgtype"] == "markdown" and "华东一部" in text["markdown"]["content"]
+    assert image["image"] == {"media_id": upload["media_id"]}

@@ -4,11 +4,15 @@ crypto exactly as WeCom's servers do."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import itertools
 import json
 import threading
 from collections import defaultdict, deque
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 from wsgiref.util import setup_testing_defaults
@@ -24,7 +28,10 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 ROBOT_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
 
 ERRORS = {42001: "access_token expired", 40014: "invalid access_token", 45009: "api freq out of limit",
-          40001: "invalid credential", 93000: "invalid webhook url", 86003: "chat not found"}
+          40001: "invalid credential", 93000: "invalid webhook url", 86003: "chat not found",
+          40004: "invalid media type", 40005: "invalid file type", 40007: "invalid media_id",
+          41001: "missing media", 44001: "empty media data", 40009: "invalid image size or md5"}
+PNG, JPEG = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 
 
 class FakeWeComAPI:
@@ -39,6 +46,7 @@ class FakeWeComAPI:
         self.users: list[dict] = []
         self.chats: dict[str, list[str]] = {}
         self.robot_keys = {ROBOT_KEY}
+        self.media: dict[str, bytes] = {}  # temporary media by media_id
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -52,7 +60,10 @@ class FakeWeComAPI:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                self._answer(fake.handle("POST", self.path, json.loads(self.rfile.read(length) or b"{}")))
+                raw = self.rfile.read(length)
+                kind = self.headers.get("Content-Type") or ""
+                body = multipart(kind, raw) if kind.startswith("multipart/form-data") else json.loads(raw or b"{}")
+                self._answer(fake.handle("POST", self.path, body))
 
             def _answer(self, payload):
                 body = json.dumps(payload, ensure_ascii=False).encode()
@@ -130,9 +141,34 @@ class FakeWeComAPI:
         return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
 
     def _message_send(self, query, body):
+        if error := self._media_error(body):
+            return error
         known = {u["userid"] for u in self.users}
         invalid = [u for u in body["touser"].split("|") if known and u not in known]
         return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": f"msg{next(self._ids)}"}
+
+    def _media_upload(self, query, body):
+        """Temporary media: a multipart form whose file is in the field `media`, with its filename."""
+        if query.get("type") not in ("image", "voice", "video", "file"):
+            return self._error(40004)
+        part = body.get("media")
+        if not part or not part["filename"]:
+            return self._error(41001)
+        if not part["content"]:
+            return self._error(44001)
+        if query["type"] == "image" and not part["content"].startswith((PNG, JPEG)):
+            return self._error(40005)
+        media_id = f"3a8asd892asd8asd{next(self._ids)}"
+        self.media[media_id] = part["content"]
+        body["media_id"] = media_id  # recorded with the upload
+        return {"errcode": 0, "errmsg": "", "type": query["type"], "media_id": media_id,
+                "created_at": "1795658400"}
+
+    def _media_error(self, body) -> dict | None:
+        """An app message naming media WeCom does not hold."""
+        if body.get("msgtype") == "image" and body["image"].get("media_id") not in self.media:
+            return self._error(40007)
+        return None
 
     def _appchat_create(self, query, body):
         chat_id = body.get("chatid") or f"wrk{next(self._ids)}"
@@ -140,12 +176,18 @@ class FakeWeComAPI:
         return {"errcode": 0, "errmsg": "ok", "chatid": chat_id}
 
     def _appchat_send(self, query, body):
-        return {"errcode": 0, "errmsg": "ok"} if body["chatid"] in self.chats else self._error(86003)
+        if body["chatid"] not in self.chats:
+            return self._error(86003)
+        return self._media_error(body) or {"errcode": 0, "errmsg": "ok"}
 
     def _menu_create(self, query, body):
         return {"errcode": 0, "errmsg": "ok"}
 
     def _webhook_send(self, query, body):
+        if body.get("msgtype") == "image":  # inline: base64 of a JPG/PNG of at most 2 MB, and its MD5
+            data = base64.b64decode(body["image"]["base64"])
+            if len(data) > 2 * 1024 * 1024 or hashlib.md5(data).hexdigest() != body["image"]["md5"]:
+                return self._error(40009)
         return {"errcode": 0, "errmsg": "ok"}
 
     def _department_list(self, query, body):
@@ -163,6 +205,14 @@ class FakeWeComAPI:
     def _user_list(self, query, body):
         dept = int(query["department_id"])
         return {"errcode": 0, "errmsg": "ok", "userlist": [u for u in self.users if dept in u["department"]]}
+
+
+def multipart(content_type: str, raw: bytes) -> dict[str, dict]:
+    """A multipart/form-data body as {field: {"filename", "content_type", "content"}}."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    return {part.get_param("name", header="content-disposition"): {
+        "filename": part.get_filename(), "content_type": part.get_content_type(),
+        "content": part.get_payload(decode=True)} for part in message.iter_parts()}
 
 
 class WeComCallbacks:

@@ -1,9 +1,12 @@
-"""The WeCom adapter: callbacks in, application messages, group chat messages and robot webhooks out."""
+"""The WeCom adapter: callbacks in, application messages (with images), group chat messages and robot
+webhooks out."""
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from functools import partial
+from pathlib import Path
 
 from wechatpy.enterprise import WeChatCrypto
 
@@ -63,10 +66,11 @@ class WeComAdapter:
     # -- outbound -----------------------------------------------------------------------------
     def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
         """Raises SendError when WeCom did not take a message that was due now."""
+        robot = not address.is_direct and address.id.startswith(self.settings.webhook_prefix)
         if address.is_direct:
             key, windows, cards, limit = f"user:{address.id}", MEMBER, True, render.APP_MARKDOWN_BYTES
             post = partial(self._to_member, address.id)
-        elif address.id.startswith(self.settings.webhook_prefix):
+        elif robot:
             key, windows, cards, limit = f"robot:{address.id}", ROBOT, False, render.ROBOT_MARKDOWN_BYTES
             post = partial(self._to_robot, address.id)
         else:
@@ -75,6 +79,39 @@ class WeComAdapter:
         for body in render.messages(reply, cards=cards, markdown_bytes=limit,
                                        buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons")):
             self.pacer.submit(key, windows, partial(self._call, post, body))
+        image = self._read_image(reply.image, robot=robot) if reply.image else None
+        if image is not None:  # one more message to the same recipient, after the text, at the same pace
+            self.pacer.submit(key, windows, partial(self._send_image, key, post, image, robot=robot))
+
+    @staticmethod
+    def _read_image(path: str, *, robot: bool) -> tuple[str, bytes] | None:
+        """The file's name and bytes, read now (the chart may be replaced before a queued send)."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            log.warning("WeCom: image %s not sent, cannot read it: %s", path, exc)
+            return None
+        if robot and len(data) > render.ROBOT_IMAGE_BYTES:
+            log.warning("WeCom: image %s not sent, over a group robot's 2 MB", path)
+            return None
+        return Path(path).name, data
+
+    def _send_image(self, key: str, post, image: tuple[str, bytes], *, robot: bool) -> None:
+        """Upload as temporary media (robots take the bytes inline), then the image message. The text
+        went first, so a failure is logged, not raised: raising would make the outbox resend the text."""
+        name, data = image
+        try:
+            if robot:
+                body = render.robot_image(data)
+            else:
+                kind = mimetypes.guess_type(name)[0] or "image/png"
+                # Bytes, not an open file: the client resends the same request once on an expired token.
+                media_id = self.client.media.upload("image", (name, data, kind))["media_id"]
+                body = render.image_message(media_id)
+            self._call(post, body)
+        except Exception as exc:
+            error = exc if isinstance(exc, SendError) else send_error(exc)
+            log.warning("WeCom: image %s to %s not sent: %s", name, key, error)
 
     @staticmethod
     def _call(post, body: dict) -> None:

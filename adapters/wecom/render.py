@@ -3,6 +3,8 @@ buttons, plain text where markdown cannot show, each within WeCom's size limits.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import uuid
 
@@ -11,6 +13,7 @@ from bot.messages import Reply
 
 APP_MARKDOWN_BYTES = 2048  # message/send and appchat/send markdown (WeCom's API reference)
 ROBOT_MARKDOWN_BYTES = 4096  # a group robot's markdown
+ROBOT_IMAGE_BYTES = 2 * 1024 * 1024  # a group robot's image, before base64
 TEXT_BYTES = 2048
 CARD_TITLE = 36  # characters WeCom shows of a card's main title
 CARD_TEXT = 160  # and of its sub-title text
@@ -118,3 +121,14 @@ def template_card(reply: Reply, *, buttons_title: str | None = None) -> dict | N
         card["sub_title_text"] = sub
     return {"msgtype": "template_card", "template_card": card}
 
+
+
+def image_message(media_id: str) -> dict:
+    """An uploaded image (temporary media) for message/send or appchat/send."""
+    return {"msgtype": "image", "image": {"media_id": media_id}}
+
+
+def robot_image(data: bytes) -> dict:
+    """An image for a group robot's webhook, which takes the file inline (base64 and its MD5), no upload."""
+    return {"msgtype": "image", "image": {"base64": base64.b64encode(data).decode("ascii"),
+                                          "md5": hashlib.md5(data).hexdigest()}}
