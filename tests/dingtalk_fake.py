@@ -1,7 +1,7 @@
 """A local stand-in for DingTalk: api.dingtalk.com, oapi.dingtalk.com, sessionWebhooks and custom
 group robot webhooks on one HTTP server (127.0.0.1, port 0, in a thread). It answers as DingTalk does,
 records what the bot sent, and can refuse: expired tokens, flow-controlled staff, a custom robot sending
-over 20 a minute (errcode 130101 with HTTP 200, then ten minutes of refusals)."""
+over 20 a minute (errcode 130101 with HTTP 200, then ten minutes of refusals), a failing media upload."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,6 +34,29 @@ class Sent:
 
 
 @dataclass
+class Upload:
+    """A file the bot posted to /media/upload, as DingTalk received it."""
+    media_id: str
+    type: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM")  # DingTalk takes png/jpg/gif/bmp
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict:
+    """multipart/form-data into {field: (filename, content type, bytes)}, as a server reads it."""
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        return {}
+    return {part.get_param("name", header="content-disposition"):
+            (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+            for part in message.iter_parts()}
+
+
+@dataclass
 class FakeDingTalk:
     clock: object
     departments: dict = field(default_factory=dict)  # parent dept_id -> [{"dept_id", "name", "parent_id"}]
@@ -43,6 +68,8 @@ class FakeDingTalk:
     flow_controlled: set = field(default_factory=set)  # staff ids reported flow-controlled, once each
     robot_sends: list = field(default_factory=list)  # times the custom robot accepted a message
     robot_throttled_until: object = None
+    uploads: list = field(default_factory=list)  # Upload, in order
+    upload_errors: list = field(default_factory=list)  # answers given (once each) instead of an upload
     page_size: int = 2  # users per page, small so that paging is exercised
 
     def __post_init__(self):
@@ -59,7 +86,11 @@ class FakeDingTalk:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else {}
+                kind = self.headers.get("Content-Type", "")
+                if kind.startswith("multipart/form-data"):
+                    body = {"multipart": parse_multipart(kind, raw)}
+                else:
+                    body = json.loads(raw) if raw else {}
                 self._answer(*fake.route("POST", self.path, dict(self.headers), body))
 
             def _answer(self, status, data):
@@ -144,12 +175,33 @@ class FakeDingTalk:
                     if more:
                         result["next_cursor"] = start + size
                     return 200, {"errcode": 0, "errmsg": "ok", "result": result}
+            if path == "/media/upload":
+                return 200, self._upload(query, body)
             if path == "/robot/sendBySession":
                 self.sent.append(Sent(path, query, headers, body))
                 return 200, {"errcode": 0, "errmsg": "ok"}
             if path == "/robot/send":
                 return 200, self._custom_robot(path, query, headers, body)
         return 404, {"errcode": 404, "errmsg": "not found"}
+
+    def _upload(self, query: dict, body: dict) -> dict:
+        """POST /media/upload?access_token&type, the file in multipart field `media` (old API)."""
+        if query.get("access_token") not in self.valid_tokens:
+            return {"errcode": 40014, "errmsg": "不合法的access_token"}
+        if query.get("type") not in ("image", "voice", "video", "file"):
+            return {"errcode": 40004, "errmsg": "不合法的媒体文件类型"}
+        media = (body.get("multipart") or {}).get("media")
+        if media is None or not media[2]:
+            return {"errcode": 41005, "errmsg": "缺少多媒体文件数据"}
+        filename, content_type, content = media
+        if query["type"] == "image" and not content.startswith(IMAGE_MAGIC):
+            return {"errcode": 40005, "errmsg": "不合法的文件类型"}
+        if self.upload_errors:
+            return self.upload_errors.pop(0)
+        media_id = f"@lADP{len(self.uploads) + 1:06d}"
+        self.uploads.append(Upload(media_id, query["type"], filename, content_type, content))
+        return {"errcode": 0, "errmsg": "ok", "type": query["type"], "media_id": media_id,
+                "created_at": int(self.clock().timestamp() * 1000)}
 
     def _custom_robot(self, path, query, headers, body) -> dict:
         now = self.clock()

@@ -1,6 +1,8 @@
 """The DingTalk adapter: robot callbacks over HTTP (or Stream), replies through the sessionWebhook
 while it lives and the robot OpenAPI after, team announcements to the team's group or its custom
-robot, and DingTalk's send limits honoured by holding messages until they may go."""
+robot, and DingTalk's send limits honoured by holding messages until they may go. A reply's image
+(the digest's chart) follows its text as a robot picture message, uploaded with the old API's
+media upload; a custom group robot takes no uploads, so it gets the picture only by public URL."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from adapters.dingtalk.api import DingTalkApi, Throttled
 from adapters.dingtalk.config import DingTalkSettings
 from adapters.dingtalk.limits import ROBOT_PENALTY, ROBOT_PER_MINUTE, HeldQueue, SendLimiter
 from adapters.dingtalk.parse import PLATFORM, parse
-from adapters.dingtalk.render import render
+from adapters.dingtalk.render import Rendered, render
 from adapters.dingtalk.signing import signed_webhook_url, verify
 from bot.app import Address, App
 from bot.delivery import SendError
@@ -26,6 +29,7 @@ CALLBACK_PATH = "/dingtalk/callback"
 WEBHOOK_PREFIX = "webhook:"  # a team channel that is a custom group robot: "webhook:<team id>"
 WEBHOOK_MARGIN_MS = 60_000  # do not use a sessionWebhook in its last minute
 FLOW_CONTROL_RETRY = 60.0  # seconds before a flow-controlled 1:1 message is tried again
+IMAGE_ATTEMPTS = 3  # tries for a picture whose upload or send failed for a passing reason
 
 
 class DingTalkAdapter:
@@ -107,35 +111,43 @@ class DingTalkAdapter:
         return ROBOT_PER_MINUTE if address.id.startswith(WEBHOOK_PREFIX) else None
 
     def _hold(self, address: Address, reply: Reply, origin: Incoming | None, after: float,
-              attempts: int = 0) -> None:
+              attempts: int = 0, image_only: bool = False) -> None:
         if self.held.full():
             raise SendError(f"too many DingTalk messages waiting; {address.id} gets this one later",
                             retry_after=max(after, 1.0))
-        self.held.hold(address.id, (address, reply, origin), after, attempts)
+        self.held.hold(address.id, (address, reply, origin, image_only), after, attempts)
         log.info("holding a DingTalk message to %s for %.0fs (send limit)", address.id, after)
 
-    def _deliver(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int = 0) -> None:
+    def _deliver(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int = 0,
+                 image_only: bool = False) -> None:
+        if image_only:  # its text went before; the limiter already counted this one
+            self._send_image(address, reply, origin, attempts)
+            return
         key = address.id
         try:
             if key.startswith(WEBHOOK_PREFIX):
                 self._send_custom_robot(address, reply)
+                return  # its picture, if any, went inside the text
             elif (webhook := self._session_webhook(address, origin)) is not None:
                 no_at = (lambda m: None) if address.is_direct else None  # @ only means something in a group
                 self.api.webhook(webhook, render(reply, staff_id_of=no_at).webhook())
             elif address.is_direct:
-                self._send_direct(address, reply, origin, attempts)
+                if not self._send_direct(address, reply, origin, attempts):
+                    return  # held, picture and all
             else:
                 key_, param = render(reply).openapi()
-                self.api.openapi("/v1.0/robot/groupMessages/send", {
-                    "robotCode": self.settings.robot, "openConversationId": address.id,
-                    "msgKey": key_, "msgParam": param})
+                self._robot_send(address, key_, param)
         except Throttled:
             self.limiter.throttle(key, ROBOT_PENALTY)
             self._hold(address, reply, origin, ROBOT_PENALTY, attempts + 1)
+            return
         except SendError as exc:
             if exc.permanent:
                 raise
             self._hold(address, reply, origin, exc.retry_after or 1.0, attempts + 1)
+            return
+        if reply.image:
+            self._image_after_text(address, reply, origin)
 
     def _session_webhook(self, address: Address, origin: Incoming | None) -> str | None:
         if origin is None or origin.platform != PLATFORM or origin.channel_id != address.id:
@@ -145,14 +157,61 @@ class DingTalkAdapter:
             return url
         return None
 
-    def _send_direct(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int) -> None:
+    def _send_direct(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int) -> bool:
+        """False when DingTalk flow-controlled the person and the message is held for later."""
         msg_key, param = render(reply, staff_id_of=lambda m: None).openapi()
+        if self._robot_send(address, msg_key, param):
+            return True
+        self._hold(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
+        return False
+
+    def _robot_send(self, address: Address, msg_key: str, param: str) -> bool:
+        """One robot OpenAPI message: 1:1 batchSend to a person, or group send; False when flow-controlled."""
+        if not address.is_direct:
+            self.api.openapi("/v1.0/robot/groupMessages/send", {
+                "robotCode": self.settings.robot, "openConversationId": address.id,
+                "msgKey": msg_key, "msgParam": param})
+            return True
         data = self.api.openapi("/v1.0/robot/oToMessages/batchSend", {
             "robotCode": self.settings.robot, "userIds": [address.id], "msgKey": msg_key, "msgParam": param})
-        if address.id in (data.get("flowControlledStaffIdList") or []):
-            self._hold(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
-        elif address.id in (data.get("invalidStaffIdList") or []):
+        if address.id in (data.get("invalidStaffIdList") or []):
             raise SendError(f"DingTalk does not know staff id {address.id}", permanent=True)
+        return address.id not in (data.get("flowControlledStaffIdList") or [])
+
+    # -- pictures ---------------------------------------------------------------------------------
+    def _image_after_text(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+        """The text went; its picture is one more message under the same limits. Nothing here raises:
+        a raise would make the caller send the text again."""
+        if not Path(reply.image).is_file():
+            log.warning("dingtalk: image %s for %s is missing; sent the text alone", reply.image, address.id)
+            return
+        wait = self.limiter.acquire(address.id, self._per_minute(address))
+        if wait > 0:
+            self._hold_image(address, reply, origin, wait, 0)
+        else:
+            self._send_image(address, reply, origin, 0)
+
+    def _send_image(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int) -> None:
+        """Upload, then sampleImageMsg with the media_id; a passing failure is tried again later."""
+        try:
+            media_id = self.api.upload_image(Path(reply.image))
+            param = json.dumps({"photoURL": media_id})
+            if not self._robot_send(address, "sampleImageMsg", param):
+                self._hold_image(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
+        except (SendError, OSError) as exc:
+            retry = isinstance(exc, SendError) and not exc.permanent and attempts + 1 < IMAGE_ATTEMPTS
+            if retry:
+                self._hold_image(address, reply, origin, exc.retry_after or 1.0, attempts + 1)
+            else:
+                log.warning("dingtalk: image %s to %s not sent (%s); the text went alone",
+                            reply.image, address.id, exc)
+
+    def _hold_image(self, address: Address, reply: Reply, origin: Incoming | None, after: float,
+                    attempts: int) -> None:
+        try:
+            self._hold(address, reply, origin, after, attempts, image_only=True)
+        except SendError as exc:
+            log.warning("dingtalk: image %s to %s dropped: %s", reply.image, address.id, exc)
 
     def _send_custom_robot(self, address: Address, reply: Reply) -> None:
         team_id = int(address.id.removeprefix(WEBHOOK_PREFIX))
@@ -161,14 +220,29 @@ class DingTalkAdapter:
             url, secret = (hook.url, hook.secret) if hook else (None, None)
         if url is None:
             raise SendError(f"team {team_id} has no DingTalk custom robot any more", permanent=True)
-        self.api.webhook(signed_webhook_url(url, secret, now_ms=self.now_ms()), render(reply).webhook())
+        rendered = render(reply)
+        if reply.image:
+            rendered = self._with_public_image(rendered, reply, address)
+        self.api.webhook(signed_webhook_url(url, secret, now_ms=self.now_ms()), rendered.webhook())
+
+    def _with_public_image(self, rendered: Rendered, reply: Reply, address: Address) -> Rendered:
+        """A custom robot cannot take an upload: the picture goes in as markdown only when it already
+        has a public URL (a path on disk has none)."""
+        url = reply.image if reply.image.startswith(("https://", "http://")) else None
+        if url is None:
+            log.info("dingtalk: the custom robot %s takes no uploads and image %s has no public URL; "
+                     "sent the text alone", address.id, reply.image)
+            return rendered
+        kind = "markdown" if rendered.msgtype == "text" else rendered.msgtype
+        return Rendered(kind, rendered.title, f"{rendered.text}\n\n![{rendered.title}]({url})",
+                        rendered.buttons, rendered.at_user_ids)
 
     # -- held messages ----------------------------------------------------------------------------
     def flush_due(self) -> int:
         """Send again what waited long enough; returns how many went out."""
         sent, blocked = 0, set()
         for held in self.held.take_due():
-            address, reply, origin = held.item
+            address, reply, origin, image_only = held.item
             wait = 0.0 if held.key in blocked else self.limiter.acquire(held.key, self._per_minute(address))
             if held.key in blocked or wait > 0:
                 blocked.add(held.key)
@@ -176,7 +250,7 @@ class DingTalkAdapter:
                 continue
             before = len(self.held)
             try:
-                self._deliver(address, reply, origin, held.attempts)
+                self._deliver(address, reply, origin, held.attempts, image_only)
             except SendError as exc:
                 log.error("dropping a DingTalk message to %s: %s", address.id, exc)
                 continue

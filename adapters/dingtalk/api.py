@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import requests
 
@@ -101,11 +102,24 @@ class DingTalkApi:
         raise SendError(f"DingTalk {path}: a fresh app token was rejected too", permanent=True)
 
     def oapi(self, path: str, body: dict) -> dict:
-        """POST to the old API with its token; a rejected token is fetched again once."""
+        """POST JSON to the old API with its token; a rejected token is fetched again once."""
+        return self._oapi_call(path, lambda token: self._request(
+            "POST", self.settings.oapi_base + path, json=body, params={"access_token": token}))
+
+    def upload_image(self, file: Path) -> str:
+        """Upload a picture with the old API's media upload (POST /media/upload?type=image, multipart
+        field `media`); returns its media_id, which the robot's sampleImageMsg takes as photoURL."""
+        content = file.read_bytes()  # read once: a retry with a fresh token posts it again
+        data = self._oapi_call("/media/upload", lambda token: self._request(
+            "POST", self.settings.oapi_base + "/media/upload", params={"access_token": token, "type": "image"},
+            files={"media": (file.name, content, "image/png")}))
+        if not data.get("media_id"):
+            raise SendError(f"DingTalk /media/upload gave no media_id: {data}", permanent=True)
+        return data["media_id"]
+
+    def _oapi_call(self, path: str, call: Callable[[str], requests.Response]) -> dict:
         for attempt in (0, 1):
-            token = self.oapi_token(fresh=attempt == 1)
-            resp = self._request("POST", self.settings.oapi_base + path, json=body,
-                                 params={"access_token": token})
+            resp = call(self.oapi_token(fresh=attempt == 1))
             data = _json(resp)
             errcode = data.get("errcode")
             if errcode == 0:
