@@ -65,7 +65,10 @@ def body(seq: int, reps: int, fake: FakeSlack) -> str:
         "response_url": fake.response_url(f"r{seq}"), "trigger_id": f"{seq}.{time.time_ns()}.bench"})
 
 
-def load(port: int, total: int, concurrency: int, reps: int, fake: FakeSlack, offset: int) -> dict:
+def load(port: int, total: int, concurrency: int, reps: int, fake: FakeSlack, offset: int,
+         rate: float | None = None) -> dict:
+    """`total` requests from `concurrency` keep-alive clients; with `rate`, request n is sent no sooner
+    than n/rate seconds after the start (an open-loop load that is the same for both servers)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -78,6 +81,10 @@ def load(port: int, total: int, concurrency: int, reps: int, fake: FakeSlack, of
                 seq = next(counter, None)
             if seq is None:
                 break
+            if rate:
+                delay = begin + seq / rate - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
             payload = body(seq + offset, reps, fake)
             ts = str(int(time.time()))
             sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{payload}".encode(), hashlib.sha256).hexdigest()
@@ -100,7 +107,7 @@ def load(port: int, total: int, concurrency: int, reps: int, fake: FakeSlack, of
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
+    begin = started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
@@ -118,6 +125,8 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--reps", type=int, default=10_000, help="Slack users UBENCH1..N (seeded)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--rate", type=float, help="requests per second for both servers (default: as fast as "
+                        "the clients can send)")
     args = parser.parse_args(argv)
     fake = FakeSlack(TOKEN)
     for n in range(1, min(args.reps, 2000) + 1):
@@ -138,7 +147,7 @@ def main(argv=None) -> int:
         results = {}
         for name, port in (("bare bolt (ack only)", bare_port), ("pacebot serve", bot_port)):
             load(port, 200, args.concurrency, args.reps, fake, offset=10_000_000)  # warm up
-            results[name] = load(port, args.requests, args.concurrency, args.reps, fake, offset=0)
+            results[name] = load(port, args.requests, args.concurrency, args.reps, fake, offset=0, rate=args.rate)
     finally:
         for proc in procs:
             proc.terminate()
@@ -153,7 +162,7 @@ def main(argv=None) -> int:
               f"{r['p95_ms']:>9}{r['p99_ms']:>9}")
     print(f"pacebot / bare latency: p50 {ratio['p50_ms']}x, p95 {ratio['p95_ms']}x, p99 {ratio['p99_ms']}x "
           f"(bar: 1.5x) at {args.concurrency} concurrent clients")
-    out = {"concurrency": args.concurrency, "results": results, "ratio": ratio}
+    out = {"concurrency": args.concurrency, "rate": args.rate, "results": results, "ratio": ratio}
     print(json.dumps(out))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
