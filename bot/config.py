@@ -85,15 +85,21 @@ class SettingsError(Exception):
     """Raised with a readable list of bad settings."""
 
 
-def load_settings(**overrides) -> Settings:
-    """Build settings, turning pydantic's error into one line per bad variable."""
+def build_settings(cls: type[BaseSettings], title: str = "bad settings", **overrides):
+    """Any settings class (core, platforms, web, schedule), pydantic's error turned into one line per
+    bad variable, named as in `.env.example`."""
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = err["loc"][0] if err["loc"] else "?"
-            field = Settings.model_fields.get(str(name))
-            env = field.alias if field and field.alias else str(name)
+            name = str(err["loc"][0]) if err["loc"] else ""
+            field = cls.model_fields.get(name)
+            env = field.alias if field and field.alias else (name or cls.__name__)
             lines.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("bad settings:\n  " + "\n  ".join(lines)) from None
+        raise SettingsError(f"{title}:\n  " + "\n  ".join(lines)) from None
+
+
+def load_settings(**overrides) -> Settings:
+    """The core settings, validated; a bad value raises SettingsError with one line per problem."""
+    return build_settings(Settings, **overrides)

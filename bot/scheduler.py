@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
+from bot.config import build_settings
 from bot.models import Team
 from bot.models_schedule import TeamSchedule
 from bot.workcal import calendar_for
@@ -55,7 +56,7 @@ class ScheduleSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def schedule_settings() -> ScheduleSettings:
-    return ScheduleSettings()
+    return build_settings(ScheduleSettings, "bad schedule settings")
 
 
 # Job name -> which local days it may fire on, besides its crontab: "workday" (the team's working

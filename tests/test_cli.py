@@ -67,3 +67,15 @@ def test_db_upgrade_and_current(tmp_path, url):
     assert "(empty" in run(["db", "current"], url).stdout
     result = run(["db", "upgrade"], url)
     assert result.returncode == 0 and "is at revision" in result.stdout
+
+
+@pytest.mark.parametrize("env,line", [
+    ({"DINGTALK_APP_KEY": "k", "DINGTALK_APP_SECRET": "s", "DINGTALK_STREAM_IDLE_SECONDS": "-1"},
+     "DINGTALK_STREAM_IDLE_SECONDS: "),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": ""}, "set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+    ({"PACEBOT_WEB_LOGIN_MINUTES": "soon"}, "PACEBOT_WEB_LOGIN_MINUTES: "),
+])
+def test_serve_names_a_bad_platform_or_web_setting_in_one_line(tmp_path, env, line):
+    result = run(["serve", "--port", "0"], f"sqlite:///{tmp_path / 'x.db'}", **env)
+    assert result.returncode == 2, result.stderr
+    assert line in result.stderr and "Traceback" not in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.config import Settings
+from bot.config import Settings, build_settings
 
 
 def add_commands(sub) -> None:
@@ -28,7 +28,7 @@ def add_commands(sub) -> None:
 def _adapter_settings():
     from adapters.dingtalk.config import DingTalkSettings
 
-    settings = DingTalkSettings()
+    settings = build_settings(DingTalkSettings, "bad DingTalk settings")
     if not settings.configured:
         print("pacebot: set DINGTALK_APP_KEY and DINGTALK_APP_SECRET first (see .env.example)", file=sys.stderr)
         raise SystemExit(2)

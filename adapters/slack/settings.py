@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import SettingsError
+from bot.config import build_settings
 
 
 class SlackSettings(BaseSettings):
@@ -63,15 +63,5 @@ class SlackSettings(BaseSettings):
 
 
 def load_slack_settings(**overrides) -> SlackSettings:
-    """Build the settings, turning pydantic's error into one readable line per problem."""
-    try:
-        return SlackSettings(**overrides)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else ""
-            field = SlackSettings.model_fields.get(name)
-            aliases = {f.alias for f in SlackSettings.model_fields.values()}
-            env = field.alias if field and field.alias else name if name in aliases else "Slack settings"
-            lines.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("bad settings:\n  " + "\n  ".join(lines)) from None
+    """The Slack settings, validated (SettingsError with one line per problem)."""
+    return build_settings(SlackSettings, "bad Slack settings", **overrides)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import SettingsError
+from bot.config import SettingsError, build_settings
 
 REQUIRED = ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")
 
@@ -94,16 +94,7 @@ class WeComSettings(BaseSettings):
 
 def load_wecom_settings(**overrides) -> WeComSettings | None:
     """The settings, None when WeCom is not configured at all; a half-done set-up is an error."""
-    try:
-        settings = WeComSettings(**overrides)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "?"
-            field = WeComSettings.model_fields.get(name)
-            env = field.alias if field and field.alias else name
-            lines.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("bad WeCom settings:\n  " + "\n  ".join(lines)) from None
+    settings = build_settings(WeComSettings, "bad WeCom settings", **overrides)
     missing = settings.missing()
     if len(missing) == len(REQUIRED):
         return None

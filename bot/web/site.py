@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.clock import local_today
+from bot.config import build_settings
 from bot.i18n import LANGS, TEMPLATES, fmt_metric, fmt_minutes, fmt_money, fmt_number, fmt_pct
 from bot.models import Person, Team
 from bot.web import auth, rights
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 class Dashboard:
     def __init__(self, app, web: WebSettings | None = None):
         self.app = app
-        self.web = web or WebSettings()
+        self.web = web or build_settings(WebSettings, "bad dashboard settings")
         self.rights = rights
         self.feed = ChangeFeed(app.db, self.web.poll_seconds)
         # Open streams each hold a server thread; past this many, a board polls instead (see BoardPages).
