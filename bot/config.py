@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     bonus_tiers: str = Field(DEFAULT_BONUS_TIERS, alias="PACEBOT_BONUS_TIERS")
     leaderboard_rows: int = Field(10, alias="PACEBOT_LEADERBOARD_ROWS", ge=1, le=100)
     log_level: str = Field("WARNING", alias="PACEBOT_LOG_LEVEL")
+    workers: int = Field(1, alias="PACEBOT_WORKERS", ge=0, le=64)
+    worker_nice: int = Field(10, alias="PACEBOT_WORKER_NICE", ge=0, le=19)
 
     @field_validator("tz")
     @classmethod

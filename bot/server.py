@@ -89,12 +89,19 @@ def serve(app: App, host: str, port: int, *, threads: int = 16) -> None:
     server, adapters = build_server(app)
     if not adapters:
         log.warning("no platform is configured; only /healthz is served (see .env.example)")
+    if app.settings.workers:
+        from bot.workers import WorkerPool
+
+        pool = WorkerPool(app, app.settings.workers, nice=app.settings.worker_nice)
+        pool.start()
+        app.background = pool  # from here on the work after each ack runs in the worker processes
     for adapter in adapters:
         adapter.start()
     for hook in app.on_serve:
         hook()
     server.ready = True
     log.info("pacebot serving %s on %s:%s", ", ".join(server.platforms) or "no platform", host, port)
+    _stop_on_sigterm()
     try:
         waitress.serve(server, host=host, port=port, threads=threads, backlog=1024, connection_limit=1000,
                        channel_timeout=60, ident="pacebot")
@@ -102,3 +109,16 @@ def serve(app: App, host: str, port: int, *, threads: int = 16) -> None:
         for adapter in adapters:
             adapter.stop()
         app.background.shutdown()
+
+
+def _stop_on_sigterm() -> None:
+    """`docker stop` and systemd send SIGTERM: stop as on Ctrl-C, so queued work finishes and the worker
+    processes are told to stop rather than left behind."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)

@@ -23,6 +23,7 @@ class Call:
     args: dict
     at: float  # time.monotonic() when it arrived
     headers: dict = field(default_factory=dict)
+    path: str = ""  # e.g. /response/NAME for a response_url post
 
 
 class FakeSlack:
@@ -111,7 +112,7 @@ class FakeSlack:
             failures = self.failures.get(method)
             status, headers = failures.pop(0) if failures else (200, {})
             args["_status"] = status
-            self.calls.append(Call(method, args, time.monotonic(), dict(request.headers.items())))
+            self.calls.append(Call(method, args, time.monotonic(), dict(request.headers.items()), parts.path))
         if status == 429:
             return self._answer(request, 429, {"ok": False, "error": "ratelimited"}, headers)
         if status >= 500:
