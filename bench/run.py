@@ -115,7 +115,11 @@ def main(argv=None) -> int:
     if not reps:
         raise SystemExit("no reps: run bench/seed.py first")
     rng = random.Random(7)
-    results = {"database": db.describe(), "reps": reps, "operations": {}}
+    from bench.machine import line, speed
+
+    machine = speed()
+    print(line(machine))
+    results = {"database": db.describe(), "reps": reps, "machine": machine, "operations": {}}
     for name, text in [("me", "me"), ("top (team)", "top"), ("top (company)", "top company"),
                        ("log", "log 80 30 2h"), ("won", "won 5k Acme")]:
         n = max(20, args.n // 5) if "company" in name else args.n

@@ -176,6 +176,10 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=float, help="requests per second for both servers (default: as fast as "
                         "the clients can send)")
     args = parser.parse_args(argv)
+    from bench.machine import line, speed
+
+    machine = speed()
+    print(line(machine))
     fake = Fake(TOKEN, min(args.reps, 2000))
     env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
            "PACEBOT_DATABASE_URL": args.url, "PACEBOT_LOG_LEVEL": "ERROR", "SLACK_SEND_INTERVAL": "0"}
@@ -218,7 +222,7 @@ def main(argv=None) -> int:
         print(f"pacebot's answers: {answered['answered']} of {args.requests} posted to their response_url, "
               f"{answered['throughput_rps']}/s; request to answer p50 {answered['p50_ms']} ms, "
               f"p95 {answered['p95_ms']} ms, p99 {answered['p99_ms']} ms")
-    out = {"concurrency": args.concurrency, "rate": args.rate, "results": results, "ratio": ratio,
+    out = {"concurrency": args.concurrency, "rate": args.rate, "machine": machine, "results": results, "ratio": ratio,
            "answers": answered}
     print(json.dumps(out))
     if args.json:

@@ -95,9 +95,10 @@ class WorkerPool:
             for process, _, _ in workers:
                 process.join(5)
                 if process.is_alive():
-                    process.terminate()
+                    process.kill()  # workers ignore SIGTERM (see run_worker)
+                    process.join(5)
         for _, _, queue in workers:
-            queue.close()
+            _discard(queue)
 
     def _spawn(self):
         ready, queue = self._ctx.Event(), self._ctx.Queue()
@@ -114,7 +115,7 @@ class WorkerPool:
                     if not process.is_alive() and not self._stopping.is_set():
                         log.error("answer worker %s exited (code %s); starting another (what was queued for it "
                                   "is lost)", process.pid, process.exitcode)
-                        queue.close()
+                        _discard(queue)
                         self._workers[n] = self._spawn()
 
 
@@ -163,3 +164,10 @@ def _next(queue, halt):
                 log.warning("the serving process is gone; this answer worker stops")
                 return None
     return None
+
+
+def _discard(queue) -> None:
+    """Close a worker's queue without waiting to flush it: with its reader gone, flushing would block the
+    serving process's exit for ever (multiprocessing joins a queue's feeder thread at exit)."""
+    queue.cancel_join_thread()
+    queue.close()
