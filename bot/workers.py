@@ -26,7 +26,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 THREADS = 4  # calls one worker runs at once (they mostly wait on the database and the platforms)
-RESPAWN_PAUSE = 1.0  # seconds between restarts of a worker that keeps dying
+RESPAWN_PAUSE = 1.0  # seconds between looks for a dead worker to replace
 
 
 class WorkerPool:
@@ -72,10 +72,6 @@ class WorkerPool:
         if platform is not None and self.app.senders.get(platform) is owner:
             return platform
         raise TypeError(f"{fn!r} cannot run in a worker process: only methods of the App or of an adapter can")
-
-    def alive(self) -> int:
-        with self._lock:
-            return sum(process.is_alive() for process, _, _ in self._workers)
 
     def shutdown(self, timeout: float = 8.0) -> None:
         """Let the workers finish what is queued for up to `timeout` seconds (`docker stop` waits 10), then
