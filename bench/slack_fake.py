@@ -1,9 +1,9 @@
 """The Slack Web API stand-in for bench/slack_load.py, in a process of its own so that answering the bot's
 calls never takes the load generator's GIL (a real Slack costs this machine nothing).
 
-Prints its base URL, then reads commands on standard input, one per line:
-`answers` prints how many response_url posts arrived; `dump PATH` writes {name: arrival time
-(time.monotonic)} of every response_url post to PATH; end of input stops it.
+Prints its base URL, then reads commands on standard input, one per line: `dump PATH` writes
+{name: arrival time (time.monotonic)} of every response_url post to PATH and prints `ok`; end of input
+stops it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ def main() -> None:
     print(fake.url, flush=True)
     for line in sys.stdin:
         command, _, arg = line.strip().partition(" ")
-        if command == "answers":
-            print(len(fake.sent("response_url")), flush=True)
-        elif command == "dump":
+        if command == "dump":
             arrived = {c.path.rsplit("/", 1)[-1]: c.at for c in fake.sent("response_url")}
             Path(arg).write_text(json.dumps(arrived))
             print("ok", flush=True)

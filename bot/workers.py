@@ -125,9 +125,11 @@ def run_worker(settings, queue, ready, halt, nice: int) -> None:
         os.nice(nice)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import App
+    from bot.background import Background
     from bot.server import build_server
 
     app = App(settings)
+    app.background = Background(workers=THREADS)
     build_server(app)  # the same adapters as the serving process, here only to send
     free = threading.Semaphore(THREADS)  # take a call off the queue only when a thread is free: what is
     ready.set()                          # still queued is what a shutdown may drop
