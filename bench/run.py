@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.app import App  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.messages import Incoming  # noqa: E402
-from bot.models import Person, Role  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.store.db import Database  # noqa: E402
+from bot.chat.messages import Incoming  # noqa: E402
+from bot.store.tables.sales import Person, Role  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai on the seed's day
 
@@ -52,8 +52,8 @@ def measure(app: App, reps: int, text: str, n: int, rng: random.Random) -> dict[
 
 def _digest(app: App, team, charts: bool, folder: Path) -> None:
     """What the weekly digest job does for one team, short of posting it: numbers, text, chart."""
-    from bot.chart import draw_week_in_pool
-    from bot.periods import PeriodKind, period_containing
+    from bot.schedule.chart import draw_week_in_pool
+    from bot.core.periods import PeriodKind, period_containing
     from bot.services.digest import build_digest
 
     week = period_containing(PeriodKind.WEEK, NOW.date()).previous()
@@ -67,7 +67,7 @@ def _digest(app: App, team, charts: bool, folder: Path) -> None:
 
 
 def _teams(app: App):
-    from bot.models import Team
+    from bot.store.tables.sales import Team
 
     with app.db.session() as s:
         return list(s.scalars(select(Team).order_by(Team.id)).all())
@@ -89,7 +89,7 @@ def measure_digest(app: App, rng: random.Random, n: int) -> dict[str, float]:
 
 def all_digests(app: App, *, charts: bool) -> dict:
     """Every team's digest at once, as the scheduler runs them on Monday morning: APScheduler's default
-    executor is a pool of 10 threads; charts are drawn in the chart processes (bot.chart)."""
+    executor is a pool of 10 threads; charts are drawn in the chart processes (bot.schedule.chart)."""
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.db import Database  # noqa: E402
-from bot.periods import PeriodKind, period_containing  # noqa: E402
-from bot.workcal import calendar_for  # noqa: E402
+from bot.store.db import Database  # noqa: E402
+from bot.core.periods import PeriodKind, period_containing  # noqa: E402
+from bot.core.workcal import calendar_for  # noqa: E402
 
 TABLES = ["change", "inboundevent", "deal", "activity", "target", "leave", "teamchannel", "account", "person", "team"]
 BENCH_TODAY = date(2026, 11, 26)

@@ -187,7 +187,7 @@ def main(argv=None) -> int:
         env.pop(name, None)
     bot_port, bare_port = free_port(), free_port()
     procs = [
-        subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(bot_port)],
+        subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(bot_port)],
                          cwd=ROOT, env=env),
         subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(bare_port)], cwd=ROOT, env=env),
     ]

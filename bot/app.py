@@ -1,43 +1,27 @@
-"""Wiring: settings, database, clock, templates and router in one object, plus delivery of replies
-to whichever platforms this process can send to."""
+"""The composition root: the only module that names the handlers and the platform adapters.
+
+`App` holds settings, database, clock, strings and router, and delivers replies to whichever platforms
+this process can send to; `build_app`, `build_adapters` and `console` put the pieces together, and `main`
+is the `pacebot` command."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from dataclasses import dataclass
-from typing import Protocol
 
-from bot.background import Background
-from bot.clock import Clock, system_clock
-from bot.delivery import SendError
-from bot.config import Settings
-from bot.db import Database
-from bot.i18n import I18n
-from bot.messages import Incoming, Reply, TargetKind
-from bot.router import Router
+from bot.runtime.background import Background
+from bot.core.clock import Clock, system_clock
+from bot.delivery.addressing import Address, Sender
+from bot.delivery.errors import SendError
+from bot.core.config import Settings
+from bot.store.db import Database
+from bot.chat.i18n import I18n
+from bot.chat.messages import Incoming, Reply, TargetKind
+from bot.chat.router import Router
 from bot.services import org
 from bot.web import install as install_dashboard
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Address:
-    """A concrete place on one platform: a channel or a person's account."""
-
-    platform: str
-    id: str  # channel id, or account id when `is_direct`
-    is_direct: bool
-    label: str | None = None  # channel name or person name, for the console and logs
-
-
-class Sender(Protocol):
-    """What an adapter offers for replies it did not answer inline."""
-
-    platform: str
-
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None: ...
 
 
 class App:
@@ -54,13 +38,13 @@ class App:
         self.background = Background()
         self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
         self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
-        from bot.outbox import Outbox
+        from bot.delivery.outbox import Outbox
 
         self.outbox = Outbox(self)  # announcements and private messages go out through the database
         from handlers import register_all
 
         register_all(self.router)
-        from bot.api import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
+        from bot.api.ingest import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
 
         install_api(self)
         install_dashboard(self)  # the web dashboard, mounted by `pacebot serve` under /board/ and /team/
@@ -129,3 +113,85 @@ class App:
                 # On the console a team without a channel still shows its announcements.
                 found = [Address("console", f"team-{team.id}", False, team.name)]
             return found
+
+
+# The platform adapters `pacebot serve` can run; each package offers `build(app) -> adapter | None` (None when
+# its settings are absent).
+PLATFORMS = {
+    "slack": "adapters.slack",
+    "wecom": "adapters.wecom",
+    "dingtalk": "adapters.dingtalk",
+}
+CLI_EXTENSIONS = ("adapters.wecom.cli", "adapters.dingtalk.cli")  # platforms' own `pacebot` commands
+
+
+def build_app(settings: Settings, *, upgrade: bool = True, senders: bool = False, console: bool = False) -> App:
+    """The App for a command: schema upgraded, and optionally every configured platform (and the console) as
+    senders, for commands that deliver (`pacebot job run`, `pacebot outbox resend`)."""
+    app = App(settings)
+    if upgrade:
+        app.db.upgrade()
+    if senders:
+        import importlib.util
+
+        build_adapters(app, [name for name, module in PLATFORMS.items() if importlib.util.find_spec(module)])
+    if console:
+        build_console(app, "scheduler")
+    return app
+
+
+def build_adapters(app: App, platforms=None) -> list:
+    """Every configured platform adapter, each added to the app as a sender."""
+    import importlib
+
+    adapters = []
+    for name in PLATFORMS if platforms is None else platforms:
+        adapter = importlib.import_module(PLATFORMS[name]).build(app)
+        if adapter is not None:
+            app.add_sender(adapter)
+            adapters.append(adapter)
+    return adapters
+
+
+def build_server(app: App, platforms=None):
+    """The HTTP front `pacebot serve` runs, with the configured adapters: (server, adapters)."""
+    from bot.runtime import server
+
+    adapters = build_adapters(app, platforms)
+    return server.build_server(app, adapters), adapters
+
+
+def build_console(app: App, user: str, **kw):
+    """The console adapter (it registers itself as the app's console sender)."""
+    from adapters.console.adapter import ConsoleAdapter
+
+    return ConsoleAdapter(app, user, **kw)
+
+
+def serve(app: App, host: str, port: int) -> None:
+    """`pacebot serve`: every configured platform behind one HTTP server."""
+    from bot.runtime import server
+
+    server.serve(app, host, port, adapters=build_adapters(app))
+
+
+class Wiring:
+    """What the command line asks of the composition root (`args.wiring` in a command)."""
+
+    app = staticmethod(build_app)
+    console = staticmethod(build_console)
+    adapters = staticmethod(build_adapters)
+    serve = staticmethod(serve)
+
+    @staticmethod
+    def cli_extensions():
+        import importlib
+
+        return [importlib.import_module(name) for name in CLI_EXTENSIONS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `pacebot` command."""
+    from bot.cli.main import run
+
+    return run(argv, Wiring)

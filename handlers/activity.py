@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.parsing import ParsedSentence, parse_count, parse_duration, parse_sentence
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.core.parsing import parse_count, parse_duration
+from bot.core.sentence import ParsedSentence, parse_sentence
+from bot.chat.router import Ctx, Router
 from bot.services import activity
 from handlers.common import split_trailing_date
 from handlers.deals import announce_and_progress, save_deal

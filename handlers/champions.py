@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.messages import Reply
-from bot.periods import PeriodError, PeriodKind, parse_period
-from bot.router import Ctx, Router
+from bot.chat.messages import Reply
+from bot.core.periods import PeriodError, PeriodKind, parse_period
+from bot.chat.router import Ctx, Router
 from bot.services import champions
 
 
@@ -25,7 +25,7 @@ def champions_command(ctx: Ctx) -> list[Reply]:
 def register(router: Router) -> None:
     router.command("champions", champions_command, "冠军榜", "冠军", "hall", "halloffame", "fame")
     # Scheduled messages start with `pacebot serve` (the dispatcher and, in one process, the scheduler).
-    from bot.scheduler import install
+    from bot.schedule.scheduler import install
     from bot.services.champions import fame_entries
     from bot.web import fame
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.models import Role
-from bot.periods import PeriodKind, parse_period
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.store.tables.sales import Role
+from bot.core.periods import PeriodKind, parse_period
+from bot.chat.router import Ctx, Router
 from bot.services import coaching, org
 from handlers.common import tokens as split_args
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.errors import UserError
-from bot.messages import Button
-from bot.parsing import ParseError, parse_date
-from bot.router import Ctx
+from bot.core.errors import UserError
+from bot.chat.messages import Button
+from bot.core.parsing import ParseError, parse_date
+from bot.chat.router import Ctx
 
 
 def split_trailing_date(ctx: Ctx, tokens: list[str]) -> tuple[list[str], date | None]:

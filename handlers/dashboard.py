@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot.messages import Reply, Target
-from bot.metrics import ALIASES
-from bot.models import Metric, Role
-from bot.router import Ctx, Router
-from bot.web import auth
-from bot.web.settings import WebSettings
+from bot.chat.messages import Reply, Target
+from bot.core.metrics import ALIASES
+from bot.store.tables.sales import Metric, Role
+from bot.chat.router import Ctx, Router
+from bot.services import weblinks as auth
+from bot.core.websettings import WebSettings
 
 REVOKE_WORDS = {"off", "revoke", "stop", "撤销", "关闭", "作废"}
 

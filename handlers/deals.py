@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.errors import UserError
-from bot.messages import Mention, Priority, Reply, Target
-from bot.models import Deal, Metric
-from bot.parsing import ParseError, parse_amount
-from bot.periods import PeriodKind, period_containing
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.announcements import deal_announcement
+from bot.chat.messages import Reply
+from bot.store.tables.sales import Deal, Metric
+from bot.core.parsing import ParseError, parse_amount
+from bot.core.periods import PeriodKind, period_containing
+from bot.chat.router import Ctx, Router
 from bot.services import activity, org, scores, stats
 from handlers.common import split_trailing_date, undo_buttons
 
@@ -56,23 +57,8 @@ def announce_and_progress(ctx: Ctx, deal: Deal, *, with_progress: bool = True) -
                                 default_tz=ctx.app.settings.tz, session=ctx.session)
         replies.append(ctx.reply("deal_progress", card=card, currency=team.currency,
                                  revenue=_line(card, Metric.REVENUE), deals=_line(card, Metric.DEALS)))
-    replies.append(deal_announcement(ctx.app, ctx.person, team, deal, today=ctx.today, session=ctx.session))
+    replies.append(deal_announcement(ctx.app.i18n, ctx.person, team, deal, today=ctx.today, session=ctx.session))
     return replies
-
-
-def deal_announcement(app, person, team, deal: Deal, *, today: date, session) -> Reply:
-    """The team channel's congratulation for a deal, however it arrived (chat, the ingest API)."""
-    month = period_containing(PeriodKind.MONTH, today)
-    totals = stats.person_totals(None, month.start, month.end, team_id=team.id, session=session)
-    team_revenue = Decimal(sum(t.revenue for t in totals.values())) / 100
-    mine = totals.get(person.id)
-    text = app.i18n.render(
-        team.lang, "deal_announcement", name=person.name, amount=Decimal(deal.amount_cents) / 100,
-        customer=deal.customer, currency=deal.currency, month_revenue=Decimal(mine.revenue) / 100 if mine else 0,
-        month_deals=mine.deals if mine else 0, team_revenue=team_revenue, team=team.name)
-    accounts = org.accounts_of(person.id, session=session)
-    return Reply(text=text, target=Target.team(team.id), lang=team.lang, kind="announcement",
-                 priority=Priority.URGENT, mentions=[Mention(person.name, accounts)], key=f"deal:{deal.id}")
 
 
 def _line(card, metric):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.errors import UserError
-from bot.messages import Reply, Target
-from bot.models import Person, Role
-from bot.models_forms import TargetFeedback
-from bot.router import Ctx
+from bot.core.errors import UserError
+from bot.chat.messages import Reply, Target
+from bot.store.tables.sales import Person, Role
+from bot.store.tables.forms import TargetFeedback
+from bot.chat.router import Ctx
 from bot.services import org
 
 
@@ -32,7 +32,7 @@ def feedback_command(ctx: Ctx) -> list[Reply]:
 
 def thread_list(ctx: Ctx) -> Reply:
     """The person's own threads (a manager's: the team's), oldest message first, the last ten."""
-    from bot.i18n import escape_md
+    from bot.chat.i18n import escape_md
 
     query = select(TargetFeedback).where(TargetFeedback.parent_id.is_(None))
     if ctx.person.role == Role.REP or ctx.person.team_id is None:
@@ -82,7 +82,7 @@ def reply_command(ctx: Ctx) -> list[Reply]:
 
 
 def _to(ctx: Ctx, person: Person, key: str, thread_id: int, text: str) -> Reply:
-    from bot.i18n import escape_md
+    from bot.chat.i18n import escape_md
 
     body = ctx.app.i18n.t(person.lang, key, name=escape_md(ctx.person.name), count=thread_id, text=escape_md(text))
     return Reply(text=body, target=Target.person(person.id), lang=person.lang, kind="feedback")

@@ -3,15 +3,15 @@ the person's messages (answers, `back`, `skip`, `pause`, `review`, `submit`, `ca
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.forms import store
-from bot.forms.answers import AnswerError, check_answer
-from bot.forms.definition import get_form
-from bot.forms.present import answer_rows, question_context
-from bot.forms.submit import submit
-from bot.messages import Reply
-from bot.parsing import fold
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.services.forms import store
+from bot.services.forms.answers import AnswerError, check_answer
+from bot.services.forms.definition import get_form
+from bot.chat.forms.present import answer_rows, question_context
+from bot.chat.forms.submit import submit
+from bot.chat.messages import Reply
+from bot.core.parsing import fold
+from bot.chat.router import Ctx, Router
 
 BACK = {"back", "上一题", "上一步", "返回"}
 SKIP = {"skip", "跳过"}
@@ -42,9 +42,9 @@ def report_command(ctx: Ctx) -> list[Reply]:
 
 def forms_command(ctx: Ctx) -> list[Reply]:
     """Managers: `forms` lists the forms and this period's count; `forms on|off <form>` assigns one."""
-    from bot.forms.definition import all_forms
-    from bot.forms.timing import current, timing
-    from bot.models import Role
+    from bot.services.forms.definition import all_forms
+    from bot.services.forms.timing import current, timing
+    from bot.store.tables.sales import Role
 
     ctx.require_role(Role.MANAGER)
     team = ctx.require_team()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.chat.router import Ctx, Router
 
 LANG_WORDS = {"zh": "zh", "zh-cn": "zh", "cn": "zh", "中文": "zh", "汉语": "zh", "chinese": "zh",
               "en": "en", "english": "en", "英文": "en", "英语": "en"}

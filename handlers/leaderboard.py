@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply, Target
-from bot.metrics import ALIASES
-from bot.models import Metric
-from bot.periods import PeriodKind, parse_period
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply, Target
+from bot.core.metrics import ALIASES
+from bot.store.tables.sales import Metric
+from bot.core.periods import PeriodKind, parse_period
+from bot.chat.router import Ctx, Router
 from bot.services.boards import board
 
 PERCENT_WORDS = {"%", "pct", "percent", "attainment", "完成率", "百分比", "达成率"}

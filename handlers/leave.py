@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.parsing import parse_date_range
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.core.parsing import parse_date_range
+from bot.chat.router import Ctx, Router
 from bot.services import leave
 
 CANCEL_WORDS = {"cancel", "clear", "remove", "取消", "撤销", "删除"}

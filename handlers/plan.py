@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from bot.errors import UserError
-from bot.messages import Button, Reply
-from bot.metrics import from_base, parse_metric, parse_metric_value
-from bot.models import Metric, Role, Team
-from bot.periods import PeriodKind, parse_period, period_from_label
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Button, Reply
+from bot.core.metrics import from_base, parse_metric, parse_metric_value
+from bot.store.tables.sales import Metric, Role, Team
+from bot.core.periods import PeriodKind, parse_period, period_from_label
+from bot.chat.router import Ctx, Router
 from bot.services import org
 from bot.services import plan as plans
 from bot.services.scores import team_calendar
-from bot.split import sub_periods
-from bot.workcal import calendar_for
+from bot.core.split import sub_periods
+from bot.core.workcal import calendar_for
 from handlers.common import tokens as split_args
 
 WORDS = {

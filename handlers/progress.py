@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.messages import Button, Reply
-from bot.periods import PeriodKind, parse_period
-from bot.router import Ctx, Router
+from bot.chat.messages import Button, Reply
+from bot.core.periods import PeriodKind, parse_period
+from bot.chat.router import Ctx, Router
 from bot.services import scores
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.parsing import ParseError, parse_sentence
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.core.parsing import ParseError
+from bot.core.sentence import parse_sentence
+from bot.chat.router import Ctx, Router
 from handlers.activity import apply
 
 

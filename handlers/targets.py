@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.metrics import ORDER, from_base, parse_metric, parse_metric_value
-from bot.models import Metric, Person, Role, Team
-from bot.periods import PeriodKind, parse_period
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.core.metrics import ORDER, from_base, parse_metric, parse_metric_value
+from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.core.periods import PeriodKind, parse_period
+from bot.chat.router import Ctx, Router
 from bot.services import org, targets
 from handlers.common import tokens as split_args
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.models import Role
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.store.tables.sales import Role
+from bot.chat.router import Ctx, Router
 from bot.services import org
 from handlers.common import tokens
 from handlers.help import LANG_WORDS

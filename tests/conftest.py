@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.app import App
-from bot.config import Settings
-from bot.db import Database
+from bot.core.config import Settings
+from bot.store.db import Database
 
 PG_URL = os.environ.get("PACEBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("PACEBOT_REQUIRE_POSTGRES") == "1"

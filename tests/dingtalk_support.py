@@ -16,7 +16,7 @@ import pytest
 from adapters.dingtalk import build
 from adapters.dingtalk.config import DingTalkSettings
 from bot.app import App
-from bot.db import Database
+from bot.store.db import Database
 from tests.conftest import make_settings
 from tests.dingtalk_fake import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingTalk
 
@@ -130,7 +130,7 @@ def texts(sent) -> str:
 
 def seed(app, team_name="East"):
     """A team with a manager and two reps, known by their DingTalk staff ids."""
-    from bot.models import Role
+    from bot.store.tables.sales import Role
     from bot.services import org
 
     with app.db.session() as session:

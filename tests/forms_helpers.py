@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.forms import store
-from bot.models import Role
+from bot.services.forms import store
+from bot.store.tables.sales import Role
 from bot.services import org
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app import Address
-from bot.delivery import SendError
-from bot.messages import Reply
-from bot.models import Role
+from bot.delivery.addressing import Address
+from bot.delivery.errors import SendError
+from bot.chat.messages import Reply
+from bot.store.tables.sales import Role
 from bot.services import org
 
 

@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from bot.models import Metric
-from bot.periods import PeriodKind, period_containing
+from bot.store.tables.sales import Metric
+from bot.core.periods import PeriodKind, period_containing
 from bot.services.champions import MetricChampions, Placing
 from bot.services.digest import Digest, RepWeek, WeekLine
 

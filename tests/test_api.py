@@ -10,9 +10,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal
-from bot.openapi import document
-from bot.server import HttpServer
+from bot.store.tables.sales import Activity, Deal
+from bot.api.openapi import document
+from bot.runtime.server import HttpServer
 from bot.services import apikeys
 
 
@@ -142,7 +142,7 @@ def test_openapi_document_is_served_and_checked_in(front):
     checked_in = json.loads((Path(__file__).resolve().parent.parent / "docs" / "openapi.json").read_text())
     # pydantic versions spell the regex behind a Decimal field differently; everything else must match.
     assert _without_patterns(checked_in) == _without_patterns(document()), \
-        "run: python -m bot.openapi > docs/openapi.json"
+        "run: python -m bot.api.openapi > docs/openapi.json"
 
 
 def _without_patterns(node):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, Leave, Target
+from bot.store.tables.sales import Activity, Deal, Leave, Target
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from bot.models import Activity, Deal, Metric, Person, Role, Target, Team
-from bot.periods import PeriodKind, period_containing
+from bot.store.tables.sales import Activity, Deal, Metric, Person, Role, Target, Team
+from bot.core.periods import PeriodKind, period_containing
 from bot.services.boards import board
 
 NOW = datetime(2026, 11, 26, 2, tzinfo=timezone.utc)

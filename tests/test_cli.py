@@ -9,14 +9,14 @@ import sys
 import pytest
 from sqlmodel import func, select
 
-from bot.db import Database
-from bot.models import Activity, Deal, Person, Target, Team
+from bot.store.db import Database
+from bot.store.tables.sales import Activity, Deal, Person, Target, Team
 
 
 def run(args, db_url, stdin="", **env):
     full_env = {**os.environ, "PACEBOT_DATABASE_URL": db_url, "PACEBOT_LANG": "zh", **env}
     full_env.pop("PACEBOT_ADMINS", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
                           text=True, env=full_env, timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
 
 

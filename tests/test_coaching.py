@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, Person, Team
-from bot.periods import PeriodKind, period_containing
+from bot.store.tables.sales import Activity, Deal, Person, Team
+from bot.core.periods import PeriodKind, period_containing
 from bot.services import coaching
 
 NOW = datetime(2026, 11, 26, tzinfo=timezone.utc)

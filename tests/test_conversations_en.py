@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, Person, Role, Target, TeamChannel
+from bot.store.tables.sales import Activity, Deal, Person, Role, Target, TeamChannel
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_channel_must_be_set_in_a_channel(org, app):
 
 
 def test_retried_event_is_handled_once(org, app):
-    from bot.messages import Incoming
+    from bot.chat.messages import Incoming
 
     msg = Incoming(platform="console", user_id="alice", text="won 10k Acme", channel_id="dm-alice", event_id="E1")
     assert app.handle(msg)
@@ -210,7 +210,7 @@ def test_first_messages_arriving_together_register_one_person(app):
     """Platforms deliver a newcomer's first messages concurrently; both get answered, one person."""
     import threading
 
-    from bot.messages import Incoming
+    from bot.chat.messages import Incoming
 
     barrier = threading.Barrier(4)
     answers = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, Target
+from bot.store.tables.sales import Activity, Deal, Target
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ class LiveServer:
     def start(self) -> None:
         import waitress
 
-        from bot.server import build_server
+        from bot.app import build_server
 
         self.front, _ = build_server(self.app, platforms=[])
         self.front.ready = True
@@ -72,8 +72,8 @@ class LiveServer:
 def live(tmp_path_factory):
     _need(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)")
     from bot.app import App
-    from bot.db import Database
-    from bot.demo import load_demo
+    from bot.store.db import Database
+    from bot.services.demo import load_demo
 
     path = tmp_path_factory.mktemp("web") / "pacebot.db"
     db = Database(f"sqlite:///{path}")
@@ -115,7 +115,7 @@ def browser():
 
 def chat(live, user: str, text: str) -> str:
     """What the bot answered, as raw chat markdown (the first link in it)."""
-    from bot.messages import Incoming
+    from bot.chat.messages import Incoming
 
     replies = live.app.handle(Incoming("console", user, text, f"dm-{user}"))
     return re.search(r"http\S+", "\n".join(r.text for r in replies)).group(0)

@@ -11,10 +11,10 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from bot.demo import load_demo
-from bot.messages import Incoming
-from bot.server import build_server
-from bot.web.settings import WebSettings
+from bot.services.demo import load_demo
+from bot.chat.messages import Incoming
+from bot.app import build_server
+from bot.core.websettings import WebSettings
 
 BASE = "http://localhost:8080"
 
@@ -181,7 +181,7 @@ def test_stream_pushes_a_deal_logged_by_another_app(app, web, settings, db, cloc
 
 
 def test_person_text_is_escaped_and_csv_defused(app, web, db):
-    from bot.models import Person
+    from bot.store.tables.sales import Person
 
     with db.session() as session:
         person = session.get(Person, 2)

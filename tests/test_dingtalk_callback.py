@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from adapters.dingtalk import build
 from adapters.dingtalk.signing import sign, verify
-from bot.models import Account, Activity
-from bot.server import build_server
+from bot.store.tables.sales import Account, Activity
+from bot.app import build_server
 from tests.dingtalk_fake import APP_KEY, APP_SECRET
 from tests.dingtalk_support import (dingtalk_sign, dt_settings, fake, make_adapter, message, post,  # noqa: F401
                                     seed, signed_headers, sqlite_app, texts)

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.cli import main
-from bot.models import Account, Person, Role, Team
+from bot.app import main
+from bot.store.tables.sales import Account, Person, Role, Team
 from tests.conftest import make_settings
 from tests.dingtalk_fake import APP_KEY, APP_SECRET, ROBOT_SECRET
 from tests.dingtalk_support import Person as Talker

@@ -9,8 +9,8 @@ import struct
 import zlib
 
 from adapters.dingtalk.webhooks import set_webhook
-from bot.app import Address
-from bot.messages import Priority, Reply, Target
+from bot.delivery.addressing import Address
+from bot.chat.messages import Priority, Reply, Target
 from bot.services import org
 from tests.dingtalk_fake import ROBOT_CODE, ROBOT_SECRET
 from tests.dingtalk_support import dt_settings, fake, make_adapter, message, seed, sqlite_app  # noqa: F401

@@ -11,10 +11,10 @@ import pytest
 from adapters.dingtalk.parse import parse
 from adapters.dingtalk.render import render
 from adapters.dingtalk.webhooks import set_webhook
-from bot.app import Address
-from bot.delivery import SendError
-from bot.errors import UserError
-from bot.messages import Button, Mention, Reply, Target
+from bot.delivery.addressing import Address
+from bot.delivery.errors import SendError
+from bot.core.errors import UserError
+from bot.chat.messages import Button, Mention, Reply, Target
 from tests.dingtalk_fake import ROBOT_CODE, ROBOT_SECRET
 from tests.dingtalk_support import dt_settings, fake, make_adapter, message, seed, sqlite_app  # noqa: F401
 

@@ -15,7 +15,7 @@ from sqlmodel import select
 from adapters.dingtalk.config import DingTalkSettings
 from adapters.dingtalk.sdk import load_sdk
 from adapters.dingtalk.stream import StreamRunner, make_client
-from bot.models import Activity
+from bot.store.tables.sales import Activity
 from tests.dingtalk_fake import APP_KEY, APP_SECRET, ROBOT_CODE
 from tests.dingtalk_support import dt_settings, fake, make_adapter, message, seed, sqlite_app, texts  # noqa: F401
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.app import App
-from bot.models_forms import FormSession
+from bot.store.tables.forms import FormSession
 from tests.forms_helpers import FRIDAY_1730, make_form_org
 
 
@@ -194,7 +194,7 @@ def test_manager_turns_forms_on_and_sees_the_count(app, chat, clock):
 
 
 def test_buttons_of_other_messages_run_their_command_while_a_form_is_open(app, chat, weekly, console):
-    from bot.messages import Incoming
+    from bot.chat.messages import Incoming
 
     ann = chat("ann")
     ann.say("report")

@@ -6,8 +6,8 @@ import csv
 
 import openpyxl
 
-from bot.forms.definition import get_form
-from bot.forms.export import export_answers
+from bot.services.forms.definition import get_form
+from bot.services.forms.export import export_answers
 from tests.forms_helpers import FRIDAY_1730, make_form_org
 
 

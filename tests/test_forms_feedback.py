@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.models_forms import TargetFeedback
+from bot.store.tables.forms import TargetFeedback
 from tests.forms_helpers import FRIDAY_1730, make_form_org
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.forms.definition import FORMS_DIR, FormError, all_forms, load_file
+from bot.app import main
+from bot.services.forms.definition import FORMS_DIR, FormError, all_forms, load_file
 
 BROKEN = """\
 id: weekly_bad

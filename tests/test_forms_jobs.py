@@ -9,10 +9,10 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.forms.jobs import forms_tick
-from bot.models import Activity, Leave, Team
-from bot.models_schedule import OutboxMessage
-from bot.scheduler import run_job
+from bot.schedule.forms_jobs import forms_tick
+from bot.store.tables.sales import Activity, Leave, Team
+from bot.store.tables.schedule import OutboxMessage
+from bot.schedule.scheduler import run_job
 from tests.forms_helpers import SH, make_form_org
 
 WEEKLY_ANSWERS = ("12", "Signed Acme after the demo", "1,3", "2", "4", "yes", "skip")
@@ -93,7 +93,7 @@ def test_nothing_before_the_form_opens_or_without_assignment(app, console, clock
 
 
 def test_forms_job_exists_only_for_teams_with_a_form(app, clock):
-    from bot.scheduler import team_jobs
+    from bot.schedule.scheduler import team_jobs
 
     clock.set(datetime(2026, 11, 26, 10, tzinfo=SH))
     o = make_form_org(app)
@@ -101,7 +101,7 @@ def test_forms_job_exists_only_for_teams_with_a_form(app, clock):
         jobs = [(name, team.id, trigger.cron) for name, team, trigger in team_jobs(s)]
     assert ("forms", o.team_id, "*/5 * * * *") in jobs
     with app.db.session() as s:
-        from bot.forms import store
+        from bot.services.forms import store
 
         store.assign(o.team_id, "weekly", on=False, now=clock(), session=s)
     with app.db.session() as s:

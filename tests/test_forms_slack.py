@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 import json
 
-from bot.forms import store
-from bot.models import Role
+from bot.services.forms import store
+from bot.store.tables.sales import Role
 from bot.services import org
 from tests.fakes.slack_workspace import APP_ID, REP, REP2, TEAM, fake_slack, slack, slack_app  # noqa: F401
 from tests.forms_helpers import FRIDAY_1730, SINCE
@@ -103,8 +103,8 @@ def test_form_modal_validates_and_submits(slack, clock):
 def test_the_ask_has_a_button_that_opens_the_modal(slack, clock):
     from datetime import datetime
 
-    from bot.forms.jobs import forms_tick
-    from bot.models import Team
+    from bot.schedule.forms_jobs import forms_tick
+    from bot.store.tables.sales import Team
     from tests.forms_helpers import SH
 
     app = slack.app

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot.exporting import export_file, export_rows
-from bot.importing import import_file, read_table
-from bot.models import Account, Activity, Deal, Person, Role, Target, Team
+from bot.services.exporting import export_file, export_rows
+from bot.services.importing import import_file, read_table
+from bot.store.tables.sales import Account, Activity, Deal, Person, Role, Target, Team
 
 PEOPLE = [
     ["external_id", "name", "team", "role", "lang", "accounts"],
@@ -124,7 +124,7 @@ def test_dry_run_of_a_clean_file_counts_but_stores_nothing(app, tmp_path, ext):
 
 
 def test_unreadable_files(app, tmp_path):
-    from bot.importing import FileError
+    from bot.services.importing import FileError
 
     with pytest.raises(FileError, match="does not exist"):
         import_file(app, "deals", tmp_path / "nope.csv")

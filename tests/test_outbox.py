@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.db import Database
-from bot.delivery import SendError
-from bot.messages import Priority, Reply, Target
-from bot.models_schedule import OutboxMessage
+from bot.store.db import Database
+from bot.delivery.errors import SendError
+from bot.chat.messages import Priority, Reply, Target
+from bot.store.tables.schedule import OutboxMessage
 from tests.conftest import make_settings
 from tests.schedule_helpers import RecordingSender, make_org
 
@@ -109,7 +109,7 @@ CRASHING_WORKER = """
 import os, sys
 from datetime import datetime
 from bot.app import App
-from bot.db import Database
+from bot.store.db import Database
 from tests.conftest import make_settings
 
 url, now, log = sys.argv[1], datetime.fromisoformat(sys.argv[2]), sys.argv[3]
@@ -184,7 +184,7 @@ def test_a_message_that_keeps_failing_is_marked_failed_and_listed(app, sender, c
     assert [r.status for r in rows(app)] == ["failed", "failed"]
     assert rows(app)[0].attempts == app.outbox.max_attempts and rows(app)[1].attempts == 1
     assert sender.sent == []
-    from bot.cli import main
+    from bot.app import main
 
     monkeypatch.setenv("PACEBOT_DATABASE_URL", app.db.url)
     monkeypatch.chdir(ROOT / "tests")  # no .env file here
@@ -272,9 +272,9 @@ def test_two_workers_merge_a_channel_burst_without_losing_or_repeating_one(reque
 def test_an_answer_the_platform_refused_for_now_waits_in_the_outbox(app, clock):
     """A reply to the person who spoke goes straight back; when the platform says 'later', the outbox
     sends it once the wait is over, instead of dropping it."""
-    from bot.app import Address
-    from bot.delivery import SendError
-    from bot.messages import Incoming, Reply
+    from bot.delivery.addressing import Address
+    from bot.delivery.errors import SendError
+    from bot.chat.messages import Incoming, Reply
 
     class Flaky:
         platform = "flaky"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.pace import (
+from bot.core.pace import (
     DEFAULT_BONUS_TIERS,
     ON_PACE_TOLERANCE,
     BonusTier,
@@ -14,8 +14,8 @@ from bot.pace import (
     compute_pace,
     parse_bonus_tiers,
 )
-from bot.periods import PeriodKind, period_containing, period_from_label
-from bot.workcal import ChinaCalendar, WeekdayCalendar, workdays_between
+from bot.core.periods import PeriodKind, period_containing, period_from_label
+from bot.core.workcal import ChinaCalendar, WeekdayCalendar, workdays_between
 
 CN = ChinaCalendar()
 WD = WeekdayCalendar()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parsing import (ParseError, parse_amount, parse_count, parse_date, parse_date_range,
+from bot.core.parsing import (ParseError, parse_amount, parse_count, parse_date, parse_date_range,
                          parse_duration)
 
 TODAY = date(2026, 11, 26)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.periods import (
+from bot.core.periods import (
     Period,
     PeriodError,
     PeriodKind,

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.models import Deal, Person, Target
-from bot.models_plan import PlanProposal
+from bot.store.tables.sales import Deal, Person, Target
+from bot.store.tables.plan import PlanProposal
 from tests.conftest import Chat
 
 
@@ -133,10 +133,10 @@ def test_bad_input_gets_a_clear_message(team):
 
 
 def test_company_plan_adds_up_at_every_level_and_period(team, app, chat):
-    from bot.models import Metric
-    from bot.periods import PeriodKind, period_from_label
+    from bot.store.tables.sales import Metric
+    from bot.core.periods import PeriodKind, period_from_label
     from bot.services import plan as plans
-    from bot.workcal import CHINA
+    from bot.core.workcal import CHINA
 
     chat("dan", name="Dan West", lang="en").say("help")
     team["admin"].say("team create West")

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery import SendError
-from bot.jobs import monthly_champions, nudge, weekly_digest
-from bot.models import Activity, Deal, Leave, Metric
-from bot.periods import PeriodKind, period_containing
-from bot.scheduler import run_job, schedule_settings
+from bot.delivery.errors import SendError
+from bot.schedule.jobs import monthly_champions, nudge, weekly_digest
+from bot.store.tables.sales import Activity, Deal, Leave, Metric
+from bot.core.periods import PeriodKind, period_containing
+from bot.schedule.scheduler import run_job, schedule_settings
 from bot.services import org, targets
 from bot.services.digest import build_digest
 from tests.schedule_helpers import RecordingSender, make_org
@@ -133,7 +133,7 @@ def test_digest_in_chinese_with_a_cjk_chart(app, sender, week_data):
 
 
 def test_chart_falls_back_when_no_cjk_font_is_installed(tmp_path, monkeypatch, caplog):
-    from bot import chart
+    from bot.schedule import chart
 
     monkeypatch.setattr(chart, "CJK_FONTS", ("No Such Font",))
     chart.cjk_font.cache_clear()
@@ -251,7 +251,7 @@ def test_a_nudge_not_sent_before_quiet_hours_expires(app, sender, evening, clock
 
 
 def test_job_run_from_the_command_line(app, evening, monkeypatch, capsys, tmp_path):
-    from bot.cli import main
+    from bot.app import main
 
     monkeypatch.setenv("PACEBOT_DATABASE_URL", app.db.url)
     monkeypatch.chdir(tmp_path)
@@ -265,7 +265,7 @@ def test_job_run_from_the_command_line(app, evening, monkeypatch, capsys, tmp_pa
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_scheduled_templates_escape_names(lang):
-    from bot.i18n import I18n
+    from bot.chat.i18n import I18n
     from tests.schedule_samples import SCHEDULE_SAMPLES
 
     text = I18n().render(lang, "digest", currency="CNY", **SCHEDULE_SAMPLES["digest"]())

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.models_schedule import TeamSchedule
-from bot.scheduler import LeaderLock, TeamTrigger, build_scheduler, job_id, next_runs, sync_jobs
+from bot.store.tables.schedule import TeamSchedule
+from bot.schedule.scheduler import LeaderLock, TeamTrigger, build_scheduler, job_id, next_runs, sync_jobs
 from tests.schedule_helpers import make_org
 
 SH, NY = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
@@ -118,7 +118,7 @@ def test_job_list_shows_the_next_runs(app, clock):
 
 @pytest.mark.postgres
 def test_one_process_holds_the_scheduler_lock_and_another_takes_over(request):
-    from bot.db import Database
+    from bot.store.db import Database
 
     url = request.getfixturevalue("pg_database")
     db = Database(url)
@@ -137,7 +137,7 @@ def test_one_process_holds_the_scheduler_lock_and_another_takes_over(request):
 
 
 def test_sqlite_needs_no_lock(tmp_path):
-    from bot.db import Database
+    from bot.store.db import Database
 
     db = Database(f"sqlite:///{tmp_path / 'one.db'}")
     lock = LeaderLock(db)
@@ -146,7 +146,7 @@ def test_sqlite_needs_no_lock(tmp_path):
 
 
 def test_team_schedules_can_be_set_from_the_command_line(app, monkeypatch, capsys, tmp_path):
-    from bot.cli import main
+    from bot.app import main
 
     o = make_org(app, reps=("Ann",))
     monkeypatch.setenv("PACEBOT_DATABASE_URL", app.db.url)
@@ -162,7 +162,7 @@ def test_team_schedules_can_be_set_from_the_command_line(app, monkeypatch, capsy
 
 @pytest.fixture
 def quick_retry(monkeypatch):
-    from bot.scheduler import schedule_settings
+    from bot.schedule.scheduler import schedule_settings
 
     monkeypatch.setenv("PACEBOT_SCHEDULER_RETRY", "0.05")  # a standby process looks again at once
     schedule_settings.cache_clear()
@@ -186,8 +186,8 @@ def test_serve_starts_the_dispatcher_and_the_scheduler(app, quick_retry):
 @pytest.mark.postgres
 def test_a_standby_process_takes_over_when_the_scheduler_stops(request, clock, quick_retry):
     from bot.app import App
-    from bot.db import Database
-    from bot.scheduler import SchedulerService
+    from bot.store.db import Database
+    from bot.schedule.scheduler import SchedulerService
     from tests.conftest import _empty_pg, make_settings
 
     url = request.getfixturevalue("pg_database")

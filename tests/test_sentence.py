@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import sentence
-from bot.parsing import ParsedDeal, ParsedSentence, ParseError, parse_sentence
+from bot.core import sentence
+from bot.core.parsing import ParseError
+from bot.core.sentence import ParsedDeal, ParsedSentence, parse_sentence
 
 TODAY = date(2026, 11, 26)
 YESTERDAY = date(2026, 11, 25)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import App
-from bot.workers import WorkerPool
+from bot.runtime.workers import WorkerPool
 from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_workspace import SECRET, sign
@@ -110,7 +110,7 @@ def test_serve_acks_in_one_process_and_answers_in_a_worker_that_is_replaced_when
            "SLACK_SEND_INTERVAL": "0"}
     for name in ("SLACK_APP_TOKEN", "WECOM_CORP_ID", "DINGTALK_APP_KEY", "PACEBOT_ADMINS"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         until(lambda: healthy(port) or proc.poll() is not None, "/healthz", timeout=60)
@@ -155,8 +155,8 @@ def test_only_the_apps_and_adapters_own_methods_can_be_handed_to_a_worker(tmp_pa
 def test_what_is_handed_to_a_worker_survives_the_trip(app):
     """Calls cross to a worker pickled: a message, and the replies a deal causes (the announcement the
     ingest API hands over), arrive whole."""
-    from bot.demo import DEMO_REP, load_demo
-    from bot.messages import Incoming
+    from bot.services.demo import DEMO_REP, load_demo
+    from bot.chat.messages import Incoming
 
     load_demo(app)
     incoming = Incoming(platform="console", user_id=DEMO_REP, text="won 5k Acme", channel_id="dm",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from bot.server import HttpServer
+from bot.runtime.server import HttpServer
 
 
 def call(server, path):

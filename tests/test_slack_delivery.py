@@ -10,8 +10,8 @@ import time
 from waitress.server import create_server
 
 from adapters.slack.client import ChannelPacer
-from bot.messages import Reply, Target
-from bot.server import build_server
+from bot.chat.messages import Reply, Target
+from bot.app import build_server
 from tests.fakes.slack_workspace import (  # noqa: F401
     ADMIN, CHANNEL, REP, SECRET, Workspace, fake_slack, sign, slack, slack_app,
 )

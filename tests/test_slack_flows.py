@@ -83,7 +83,7 @@ def test_deal_by_mention_is_announced_once_even_when_slack_retries(slack):
     with slack.app.db.session() as session:
         from sqlmodel import select
 
-        from bot.models import Deal
+        from bot.store.tables.sales import Deal
 
         assert len(session.exec(select(Deal)).all()) == 1
 
@@ -180,8 +180,8 @@ def test_rate_limited_message_is_sent_after_retry_after(slack):
 
 
 def test_server_errors_are_retried_then_reported_as_a_delay_not_a_drop(slack):
-    from bot.delivery import SendError
-    from bot.messages import Reply
+    from bot.delivery.errors import SendError
+    from bot.chat.messages import Reply
 
     slack.fake.fail("chat.postMessage", 500, times=3)
     try:

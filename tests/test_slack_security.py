@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from bot.models import Account, InboundEvent
+from bot.store.tables.sales import Account, InboundEvent
 from tests.fakes.slack_workspace import (  # noqa: F401
     REP, fake_slack, sign, slack, slack_app,
 )

@@ -9,9 +9,9 @@ import pytest
 
 from adapters.slack import build, parse, render, views
 from adapters.slack.settings import SlackSettings, load_slack_settings
-from bot.config import SettingsError
-from bot.i18n import I18n
-from bot.messages import Button, Mention, Reply
+from bot.core.config import SettingsError
+from bot.chat.i18n import I18n
+from bot.chat.messages import Button, Mention, Reply
 
 TODAY = date(2026, 11, 26)
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.periods import PeriodKind, period_from_label
-from bot.split import (CalendarPlan, allocate, allocate_calendar, apportion, calendar_split, period_totals,
+from bot.core.periods import PeriodKind, period_from_label
+from bot.core.split import (CalendarPlan, allocate, allocate_calendar, apportion, calendar_split, period_totals,
                        sub_periods)
-from bot.workcal import CHINA, WEEKDAYS
+from bot.core.workcal import CHINA, WEEKDAYS
 
 weights = st.lists(st.one_of(st.integers(0, 10**6), st.decimals(0, 1000, places=3)), min_size=1, max_size=30)
 

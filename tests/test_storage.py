@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
-import bot.models  # noqa: F401
-from bot.models import Activity, Person
+import bot.store.tables.sales  # noqa: F401
+from bot.store.tables.sales import Activity, Person
 
 
 def test_migrations_match_the_models(db):

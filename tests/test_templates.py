@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.i18n import LANGS, I18n, fmt_minutes, fmt_money, fmt_pct, progress_bar
+from bot.chat.i18n import LANGS, I18n, fmt_minutes, fmt_money, fmt_pct, progress_bar
 from tests.forms_samples import FORMS_SAMPLES
 from tests.schedule_samples import SCHEDULE_SAMPLES
 
@@ -44,8 +44,8 @@ def test_every_catalogue_string_renders(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_template_renders_without_leftover_tags(lang):
     """Rendered through real handlers elsewhere; here each one with minimal sample data."""
-    from bot.pace import Pace
-    from bot.periods import PeriodKind, period_containing
+    from bot.core.pace import Pace
+    from bot.core.periods import PeriodKind, period_containing
 
     pace = Pace(actual=Decimal(5), target=Decimal(10), workdays_total=20, workdays_elapsed=10,
                 workdays_remaining=10, percent=Decimal(50), expected_now=Decimal(5), ahead=Decimal(0),

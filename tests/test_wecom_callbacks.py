@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 from wechatpy.enterprise import WeChatCrypto
 
-from bot.models import InboundEvent, Person
-from bot.server import build_server
+from bot.store.tables.sales import InboundEvent, Person
+from bot.app import build_server
 from tests.wecom_fake import AES_KEY, CORP_ID, TOKEN, FakeWeComAPI, sim, text_xml, wecom_env
 
 

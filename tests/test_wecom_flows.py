@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.models import Activity, Deal, InboundEvent, Person, Team
-from bot.server import build_server
+from bot.store.tables.sales import Activity, Deal, InboundEvent, Person, Team
+from bot.app import build_server
 from tests.conftest import make_settings
 from tests.wecom_fake import ROBOT_KEY, FakeWeComAPI, sample_directory, sim, wecom_env
 
@@ -135,7 +135,7 @@ def test_robot_webhook_for_announcements(app, synced):
 
 
 def test_directory_sync_twice_by_the_cli(db, api, monkeypatch, capsys):
-    from bot import cli
+    import bot.app as cli
 
     for key, value in {**wecom_env(api), "PACEBOT_DATABASE_URL": db.url, "PACEBOT_LANG": "zh",
                        "PACEBOT_ADMINS": "wecom:boss"}.items():
@@ -175,7 +175,7 @@ def test_directory_sync_twice_by_the_cli(db, api, monkeypatch, capsys):
 
 
 def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
-    from bot import cli
+    import bot.app as cli
 
     for key, value in {**wecom_env(api), "PACEBOT_DATABASE_URL": db.url, "PACEBOT_LANG": "zh"}.items():
         monkeypatch.setenv(key, value)
@@ -209,8 +209,8 @@ def test_same_named_departments_and_a_hand_made_team(app):
 
 
 def test_weekly_digest_reaches_the_manager_with_its_chart(app, synced, tmp_path, monkeypatch):
-    from bot.jobs import weekly_digest
-    from bot.scheduler import schedule_settings
+    from bot.schedule.jobs import weekly_digest
+    from bot.schedule.scheduler import schedule_settings
 
     monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path))
     schedule_settings.cache_clear()

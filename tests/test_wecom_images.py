@@ -13,14 +13,14 @@ import pytest
 
 from adapters.wecom import build
 from adapters.wecom.settings import WeComSettings
-from bot.app import Address
-from bot.messages import Priority, Reply
+from bot.delivery.addressing import Address
+from bot.chat.messages import Priority, Reply
 from tests.wecom_fake import ROBOT_KEY, FakeWeComAPI, wecom_env
 
 
 @pytest.fixture(scope="module")
 def chart_png(tmp_path_factory):
-    from bot import chart
+    from bot.schedule import chart
 
     return chart.draw_week(tmp_path_factory.mktemp("charts") / "digest-team1-2026-W47-zh.png",
                            title="华东一部 · 2026-W47", day_labels=list("一二三四五六日"),

@@ -10,10 +10,10 @@ import pytest
 from adapters.wecom import build, render
 from adapters.wecom.pacing import MEMBER, RateLimiter
 from adapters.wecom.settings import WeComSettings, load_wecom_settings
-from bot.app import Address
-from bot.config import SettingsError
-from bot.delivery import SendError
-from bot.messages import Button, Reply
+from bot.delivery.addressing import Address
+from bot.core.config import SettingsError
+from bot.delivery.errors import SendError
+from bot.chat.messages import Button, Reply
 from tests.conftest import FixedClock
 from tests.wecom_fake import FakeWeComAPI, wecom_env
 

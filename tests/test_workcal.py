@@ -4,8 +4,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from bot import workcal
-from bot.workcal import (
+from bot.core import workcal
+from bot.core.workcal import (
     CHINA_TIMEZONES,
     ChinaCalendar,
     WeekdayCalendar,
@@ -62,7 +62,7 @@ def test_china_matches_library_for_all_of_2026():
 
 
 def test_year_without_data_falls_back_to_weekdays_with_one_warning(caplog):
-    caplog.set_level(logging.WARNING, logger="bot.workcal")
+    caplog.set_level(logging.WARNING, logger="bot.core.workcal")
     days_2027 = [date(2027, 1, 1) + timedelta(days=n) for n in range(60)]
     for day in days_2027:
         assert CN.is_workday(day) == (day.weekday() < 5), day

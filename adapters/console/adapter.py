@@ -6,9 +6,9 @@ import re
 import sys
 from typing import TextIO
 
-from bot.app import Address, App
-from bot.i18n import unescape_md
-from bot.messages import Button, Incoming, Reply
+from bot.delivery.addressing import Address
+from bot.chat.i18n import unescape_md
+from bot.chat.messages import Button, Incoming, Reply
 
 PLATFORM = "console"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.dingtalk.config import DingTalkSettings
-from bot.config import build_settings
+from bot.core.config import build_settings
 
 
 def build(app, settings: DingTalkSettings | None = None, **kw):

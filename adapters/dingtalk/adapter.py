@@ -6,6 +6,8 @@ media upload; a custom group robot takes no uploads, so it gets the picture only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import logging
 import threading
@@ -18,10 +20,13 @@ from adapters.dingtalk.limits import ROBOT_PENALTY, ROBOT_PER_MINUTE, HeldQueue,
 from adapters.dingtalk.parse import PLATFORM, parse
 from adapters.dingtalk.render import Rendered, render
 from adapters.dingtalk.signing import signed_webhook_url, verify
-from bot.app import Address, App
-from bot.delivery import SendError
-from bot.messages import Incoming, Reply
-from bot.models_dingtalk import DingTalkWebhook
+from bot.delivery.addressing import Address
+from bot.delivery.errors import SendError
+from bot.chat.messages import Incoming, Reply
+from bot.store.tables.dingtalk import DingTalkWebhook
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """DingTalk's HTTP APIs: the new OpenAPI (api.dingtalk.com), the old one (oapi.dingtalk.com) and
 webhooks, with access tokens kept in the shared DB cache and fetched again when DingTalk rejects them.
 
-Errors come back as `bot.delivery.SendError`: `retry_after` when waiting helps, `permanent` when not.
+Errors come back as `bot.delivery.errors.SendError`: `retry_after` when waiting helps, `permanent` when not.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import requests
 
 from adapters.dingtalk.config import DingTalkSettings
-from bot.db import Database
-from bot.delivery import SendError
+from bot.store.db import Database
+from bot.delivery.errors import SendError
 from bot.services import tokens
 
 log = logging.getLogger(__name__)

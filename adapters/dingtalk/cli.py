@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bot.config import Settings, build_settings
+from bot.core.config import Settings, build_settings
 
 
 def add_commands(sub) -> None:
-    from bot.cli import sync_platforms
+    from bot.cli.main import sync_platforms
 
     sync = sync_platforms(sub)
     p = sync.add_parser("dingtalk", help="DingTalk departments → teams, members → people (leaders: managers)")
@@ -38,11 +38,9 @@ def _adapter_settings():
 def cmd_sync(args, settings: Settings) -> int:
     from adapters.dingtalk.api import DingTalkApi
     from adapters.dingtalk.directory import sync
-    from bot.app import App
-    from bot.delivery import SendError
+    from bot.delivery.errors import SendError
 
-    app = App(settings)
-    app.db.upgrade()
+    app = args.wiring.app(settings)
     try:
         result = sync(app, DingTalkApi(_adapter_settings(), app.db, app.clock), root=args.root)
     except SendError as exc:
@@ -63,11 +61,9 @@ def summary(app, lang: str, result) -> str:
 
 def cmd_webhook(args, settings: Settings) -> int:
     from adapters.dingtalk.webhooks import remove_webhook, set_webhook
-    from bot.app import App
-    from bot.errors import UserError
+    from bot.core.errors import UserError
 
-    app = App(settings)
-    app.db.upgrade()
+    app = args.wiring.app(settings)
     try:
         with app.db.session() as session:
             if args.remove:

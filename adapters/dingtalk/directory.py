@@ -3,16 +3,20 @@ leaders become managers), each linked by staff id (userid). Running it twice cha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections import deque
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from adapters.dingtalk.api import DingTalkApi
-from bot.app import App
-from bot.models import Person, Role, Team
-from bot.models_dingtalk import DingTalkDepartment
+from bot.store.tables.sales import Person, Role, Team
+from bot.store.tables.dingtalk import DingTalkDepartment
 from bot.services import org
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 PLATFORM = "dingtalk"
 ROOT_DEPT = 1  # the company itself

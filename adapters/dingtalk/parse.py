@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.messages import Incoming
+from bot.chat.messages import Incoming
 
 PLATFORM = "dingtalk"
 DIRECT, GROUP = "1", "2"

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from bot.i18n import unescape_md
-from bot.messages import Reply
+from bot.chat.i18n import unescape_md
+from bot.chat.messages import Reply
 
 MAX_BUTTONS = 5  # the OpenAPI's largest sampleActionCardN
 _MARKUP = re.compile(r"\*\*|`|^- |^\d+\. ", re.M)

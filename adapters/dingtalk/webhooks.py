@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, select
 
-from bot.errors import UserError
-from bot.models import TeamChannel
-from bot.models_dingtalk import DingTalkWebhook
+from bot.core.errors import UserError
+from bot.store.tables.sales import TeamChannel
+from bot.store.tables.dingtalk import DingTalkWebhook
 from bot.services import org
 
 PLATFORM = "dingtalk"

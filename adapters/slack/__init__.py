@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot.app import App
+from typing import TYPE_CHECKING
 
 from .settings import SlackSettings, load_slack_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def build(app: App, settings: SlackSettings | None = None):

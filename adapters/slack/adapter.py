@@ -3,6 +3,8 @@ to `app.background`, and `send` posts rendered replies through slack_sdk's WebCl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import logging
 import re
@@ -15,16 +17,19 @@ from slack_bolt import App as BoltApp
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.app import Address, App
-from bot.clock import local_today
-from bot.forms import whole
-from bot.messages import Incoming, Reply, TargetKind
+from bot.delivery.addressing import Address
+from bot.core.clock import local_today
+from bot.chat.forms import whole
+from bot.chat.messages import Incoming, Reply, TargetKind
 from bot.services import org
 
 from . import form_modal, parse, views
 from .client import SlackSender, retry_handlers
 from .render import PLATFORM
 from .settings import SlackSettings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +79,7 @@ class SlackAdapter(SlackSender):
         self._names: OrderedDict[str, tuple[str | None, str | None, str | None]] = OrderedDict()
         self._names_lock = threading.Lock()
 
-    # -- what bot.server asks of an adapter ----------------------------------------------------
+    # -- what bot.runtime.server asks of an adapter ----------------------------------------------------
     def routes(self) -> dict:
         return {EVENTS_PATH: SlackRequestHandler(self.bolt, path=EVENTS_PATH)}
 

@@ -21,8 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from bot.delivery import SendError
-from bot.messages import Incoming, Reply
+from bot.delivery.errors import SendError
+from bot.chat.messages import Incoming, Reply
 
 from . import render
 

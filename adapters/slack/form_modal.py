@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bot.forms.whole import OpenForm
-from bot.i18n import I18n
+from bot.chat.forms.whole import OpenForm
+from bot.chat.i18n import I18n
 
 FORM_CALLBACK = "pace_form"
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.messages import Incoming
+from bot.chat.messages import Incoming
 
 PLATFORM = "slack"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.i18n import escape_md, unescape_md
-from bot.messages import Button, Reply
+from bot.chat.i18n import escape_md, unescape_md
+from bot.chat.messages import Button, Reply
 
 PLATFORM = "slack"
 MAX_BLOCKS = 50  # per message (a Home tab or modal allows 100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import build_settings
+from bot.core.config import build_settings
 
 
 class SlackSettings(BaseSettings):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.i18n import I18n
-from bot.messages import Button, Reply
-from bot.parsing import ParseError, parse_amount, parse_count, parse_duration
+from bot.chat.i18n import I18n
+from bot.chat.messages import Button, Reply
+from bot.core.parsing import ParseError, parse_amount, parse_count, parse_duration
 
 from .render import blocks_for, button_elements, to_plain
 

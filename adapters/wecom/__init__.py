@@ -3,9 +3,12 @@ configured (no WECOM_* settings)."""
 
 from __future__ import annotations
 
-from bot.app import App
+from typing import TYPE_CHECKING
 
 from adapters.wecom.settings import WeComSettings, load_wecom_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def build(app: App, settings: WeComSettings | None = None, **kwargs):

@@ -3,6 +3,8 @@ webhooks out."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 import mimetypes
 from functools import partial
@@ -10,9 +12,9 @@ from pathlib import Path
 
 from wechatpy.enterprise import WeChatCrypto
 
-from bot.app import Address, App
-from bot.delivery import SendError
-from bot.messages import Incoming, Reply
+from bot.delivery.addressing import Address
+from bot.delivery.errors import SendError
+from bot.chat.messages import Incoming, Reply
 
 from adapters.wecom import render
 from adapters.wecom.callback import CallbackVerifier, callback_app
@@ -20,6 +22,9 @@ from adapters.wecom.client import PLATFORM, DbTokenStorage, WeComClient, send_er
 from adapters.wecom.pacing import CHAT, MEMBER, ROBOT, Pacer, Scheduler, timer_scheduler
 from adapters.wecom.parse import parse
 from adapters.wecom.settings import WeComSettings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

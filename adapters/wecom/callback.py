@@ -18,8 +18,8 @@ from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.db import Database
-from bot.models import InboundEvent
+from bot.store.db import Database
+from bot.store.tables.sales import InboundEvent
 
 log = logging.getLogger(__name__)
 

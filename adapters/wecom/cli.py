@@ -6,7 +6,7 @@ import sys
 
 
 def add_commands(sub) -> None:
-    from bot.cli import sync_platforms
+    from bot.cli.main import sync_platforms
 
     p = sync_platforms(sub).add_parser(
         "wecom", help="WeCom departments become teams, members people, department leaders managers")
@@ -17,14 +17,12 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_wecom_menu)
 
 
-def _adapter(settings):
+def _adapter(args, settings):
     """The app and the WeCom adapter, or an exit code after saying what is wrong."""
     from adapters.wecom import build
-    from bot.app import App
-    from bot.config import SettingsError
+    from bot.core.config import SettingsError
 
-    app = App(settings)
-    app.db.upgrade()
+    app = args.wiring.app(settings)
     try:
         adapter = build(app)
     except SettingsError as exc:
@@ -37,7 +35,7 @@ def _adapter(settings):
 
 
 def cmd_wecom_menu(args, settings) -> int:
-    app, adapter = _adapter(settings)
+    app, adapter = _adapter(args, settings)
     if isinstance(adapter, int):
         return adapter
     t = lambda key: app.i18n.t(settings.lang, key)  # noqa: E731
@@ -55,7 +53,7 @@ def cmd_wecom_menu(args, settings) -> int:
 def cmd_sync_wecom(args, settings) -> int:
     from adapters.wecom.directory import read_directory, sync_directory
 
-    app, adapter = _adapter(settings)
+    app, adapter = _adapter(args, settings)
     if isinstance(adapter, int):
         return adapter
     try:

@@ -10,9 +10,9 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
-from bot.clock import Clock
-from bot.db import Database
-from bot.delivery import SendError
+from bot.core.clock import Clock
+from bot.store.db import Database
+from bot.delivery.errors import SendError
 from bot.services import tokens
 
 log = logging.getLogger(__name__)

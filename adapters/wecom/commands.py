@@ -10,10 +10,10 @@ import re
 
 from sqlmodel import select
 
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.models import Account, Person, Role
-from bot.router import Ctx, Router
+from bot.core.errors import UserError
+from bot.chat.messages import Reply
+from bot.store.tables.sales import Account, Person, Role
+from bot.chat.router import Ctx, Router
 from bot.services import org
 from handlers.team import target_team
 

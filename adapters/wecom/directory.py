@@ -4,15 +4,19 @@ only what changed in WeCom. It never demotes anyone and never deletes a person o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from bot.app import App
-from bot.models import Role, Team
-from bot.models_wecom import WeComDepartment
+from bot.store.tables.sales import Role, Team
+from bot.store.tables.wecom import WeComDepartment
 from bot.services import org
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 PLATFORM = "wecom"
 GONE = {2, 5}  # disabled, left the company

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.delivery import SendError
+from bot.core.clock import Clock
+from bot.delivery.errors import SendError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import xmltodict
 from wechatpy.enterprise import parse_message
 
-from bot.messages import Incoming
+from bot.chat.messages import Incoming
 
 PLATFORM = "wecom"
 # Menu keys an admin may give click menu items (README); any other key is taken as the command itself.

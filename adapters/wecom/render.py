@@ -8,8 +8,8 @@ import hashlib
 import re
 import uuid
 
-from bot.i18n import unescape_md
-from bot.messages import Reply
+from bot.chat.i18n import unescape_md
+from bot.chat.messages import Reply
 
 APP_MARKDOWN_BYTES = 2048  # message/send and appchat/send markdown (WeCom's API reference)
 ROBOT_MARKDOWN_BYTES = 4096  # a group robot's markdown

@@ -8,7 +8,7 @@ import binascii
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import SettingsError, build_settings
+from bot.core.config import SettingsError, build_settings
 
 REQUIRED = ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")
 

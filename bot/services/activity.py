@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.errors import UserError
-from bot.models import Activity, Change, Deal, Person
+from bot.core.errors import UserError
+from bot.store.tables.sales import Activity, Change, Deal, Person
 
 MAX_TALK_MINUTES = 24 * 60
 FIELDS = ("dialed", "connected", "talk_minutes")

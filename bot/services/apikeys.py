@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.models_plan import ApiKey
+from bot.store.tables.plan import ApiKey
 
 PREFIX = "pb_"
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import Numeric, and_, case, cast, func, literal, or_, select
 from sqlmodel import Session
 
-from bot.metrics import from_base
-from bot.models import Activity, Deal, Metric, Person, Role, Target
-from bot.periods import Period
+from bot.core.metrics import from_base
+from bot.store.tables.sales import Activity, Deal, Metric, Person, Role, Target
+from bot.core.periods import Period
 
 ACTIVITY_COLUMNS = {Metric.CALLS: Activity.dialed, Metric.CONNECTED: Activity.connected,
                     Metric.TALK: Activity.talk_minutes}

@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from bot.metrics import ORDER, from_base
-from bot.models import Metric, Person, Team
-from bot.models_schedule import Champion
-from bot.pace import competition_rank
-from bot.periods import Period
+from bot.core.metrics import ORDER, from_base
+from bot.store.tables.sales import Metric, Person, Team
+from bot.store.tables.schedule import Champion
+from bot.core.pace import competition_rank
+from bot.core.periods import Period
 from bot.services.scores import ranked_members
 
 PLACES = 3  # the champion and two runner-up places

@@ -16,8 +16,8 @@ from statistics import median
 import yaml
 from sqlmodel import Session
 
-from bot.models import Person, Team
-from bot.periods import Period
+from bot.store.tables.sales import Person, Team
+from bot.core.periods import Period
 from bot.services import stats
 from bot.services.plan import reps_of
 

@@ -11,14 +11,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.metrics import ORDER, from_base
-from bot.models import Activity, Deal, Metric, Role, Team
-from bot.pace import compute_pace
-from bot.periods import Period, PeriodKind, period_containing
+from bot.core.metrics import ORDER, from_base
+from bot.store.tables.sales import Activity, Deal, Metric, Role, Team
+from bot.core.pace import compute_pace
+from bot.core.periods import Period, PeriodKind, period_containing
 from bot.services import leave, stats, targets
 from bot.services.org import members
 from bot.services.scores import team_calendar
-from bot.workcal import WorkCalendar, workdays_between
+from bot.core.workcal import WorkCalendar, workdays_between
 
 _TENTH = Decimal("0.1")
 

@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.metrics import to_base
-from bot.models import Account, Activity, Deal, Metric, Person, Role, Target, Team
-from bot.models_plan import ExternalRef
-from bot.periods import Period, period_from_label
-from bot.records import ActivityRecord, DealRecord, PersonRecord, TargetRecord
+from bot.core.metrics import to_base
+from bot.store.tables.sales import Account, Activity, Deal, Metric, Person, Role, Target, Team
+from bot.store.tables.plan import ExternalRef
+from bot.core.periods import Period, period_from_label
+from bot.core.records import ActivityRecord, DealRecord, PersonRecord, TargetRecord
 from bot.services import org, targets
 
 NATIVE_DEAL = "pacebot:"  # export names deals that have no CRM id "pacebot:<id>", so they re-import as themselves

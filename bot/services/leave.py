@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from bot.errors import UserError
-from bot.models import Leave
+from bot.core.errors import UserError
+from bot.store.tables.sales import Leave
 
 MAX_LEAVE_DAYS = 366
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.errors import UserError
-from bot.models import Account, Person, Role, Team, TeamChannel
-from bot.workcal import calendar_for
+from bot.core.errors import UserError
+from bot.store.tables.sales import Account, Person, Role, Team, TeamChannel
+from bot.core.workcal import calendar_for
 
 
 def find_account(platform: str, account_id: str, *, session: Session) -> Person | None:

@@ -1,7 +1,7 @@
 """Target planning: split a team's or the company's target down the org and down the calendar.
 
 A proposal holds the inputs and each unit's total (integers in the metric's base unit); the per-period
-targets are expanded from it deterministically (bot/split.py), shown, and written only on
+targets are expanded from it deterministically (bot/core/split.py), shown, and written only on
 confirmation. Proposals live in the database, so a confirmation after a restart still works.
 
 The company is a target scope of its own: `scope="company"`, `scope_id=0` (one company per database).
@@ -19,13 +19,13 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
-from bot.errors import UserError
-from bot.models import Metric, Person, Role, Team
-from bot.models_plan import PlanProposal
-from bot.periods import Period, PeriodKind, period_from_label
+from bot.core.errors import UserError
+from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.store.tables.plan import PlanProposal
+from bot.core.periods import Period, PeriodKind, period_from_label
 from bot.services import stats, targets
-from bot.split import CalendarPlan, allocate_calendar, apportion, calendar_split, period_totals
-from bot.workcal import WorkCalendar
+from bot.core.split import CalendarPlan, allocate_calendar, apportion, calendar_split, period_totals
+from bot.core.workcal import WorkCalendar
 
 COMPANY_ID = 0
 METHODS = ("even", "share", "weights")

@@ -8,14 +8,14 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.metrics import ORDER, from_base
-from bot.models import Metric, Person, Role, Team
-from bot.pace import BonusTier, Pace, bonus_tier, compute_pace, competition_rank
-from bot.periods import Period
+from bot.core.metrics import ORDER, from_base
+from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.core.pace import BonusTier, Pace, bonus_tier, compute_pace, competition_rank
+from bot.core.periods import Period
 from bot.services import leave, stats, targets
 from bot.services.boards import BoardRow, board
 from bot.services.org import members
-from bot.workcal import calendar_for
+from bot.core.workcal import calendar_for
 
 # The metric a bonus is paid on: the first one in this order that has a target. Activity targets
 # (calls, talk time) steer the work but pay no bonus.

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.models import Activity, Deal, Metric, Person
+from bot.store.tables.sales import Activity, Deal, Metric, Person
 
 
 @dataclass

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.models import Metric, Target
-from bot.periods import Period
+from bot.store.tables.sales import Metric, Target
+from bot.core.periods import Period
 
 
 def set_target(scope: str, scope_id: int, metric: Metric, period: Period, value: int, *, set_by: int | None,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.models import TokenCache
+from bot.store.tables.sales import TokenCache
 
 
 def get_token(platform: str, key: str, *, now: datetime, session: Session) -> str | None:

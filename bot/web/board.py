@@ -7,9 +7,10 @@ import json
 import time
 from decimal import Decimal
 
-from bot.clock import local_today
-from bot.models import Metric, Team
-from bot.web import auth, data
+from bot.core.clock import local_today
+from bot.store.tables.sales import Metric, Team
+from bot.web import data
+from bot.services import weblinks as auth
 from bot.web.http import Response, html
 
 

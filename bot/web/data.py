@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.metrics import ORDER, from_base
-from bot.models import Activity, Deal, Metric, Person, Team
-from bot.pace import Pace, compute_pace, competition_rank
-from bot.periods import Period, PeriodKind, period_containing
+from bot.core.metrics import ORDER, from_base
+from bot.store.tables.sales import Activity, Deal, Metric, Person, Team
+from bot.core.pace import Pace, compute_pace, competition_rank
+from bot.core.periods import Period, PeriodKind, period_containing
 from bot.services import leave, stats, targets
 from bot.services.scores import ranked_members, team_calendar
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.models import Team
+from bot.store.tables.sales import Team
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class FameEntry:
     metric: str  # a Metric value
     rank: int  # 1 for the champion, 2 and 3 for the runner-ups
     name: str
-    value: Decimal  # display units, as bot.metrics.from_base gives them
+    value: Decimal  # display units, as bot.core.metrics.from_base gives them
 
 
 Provider = Callable[[Team, Session], list[FameEntry]]

@@ -9,7 +9,7 @@ import threading
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import Activity, Deal
+from bot.store.tables.sales import Activity, Deal
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Person, Role
+from bot.store.tables.sales import Person, Role
 
 
 def can_see_team(person: Person, team_id: int) -> bool:

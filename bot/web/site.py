@@ -10,15 +10,16 @@ from functools import partial
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from bot.clock import local_today
-from bot.config import build_settings
-from bot.i18n import LANGS, TEMPLATES, fmt_metric, fmt_minutes, fmt_money, fmt_number, fmt_pct
-from bot.models import Person, Team
-from bot.web import auth, rights
+from bot.core.clock import local_today
+from bot.core.config import build_settings
+from bot.chat.i18n import LANGS, TEMPLATES, fmt_metric, fmt_minutes, fmt_money, fmt_number, fmt_pct
+from bot.store.tables.sales import Person, Team
+from bot.web import rights
+from bot.services import weblinks as auth
 from bot.web.board import BoardPages
 from bot.web.feed import ChangeFeed
 from bot.web.http import COOKIE, Request, Response, html, redirect, session_cookie, static
-from bot.web.settings import WebSettings
+from bot.core.websettings import WebSettings
 from bot.web.team import TeamPages
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import csv
 import io
 from decimal import Decimal
 
-from bot.metrics import ORDER
-from bot.models import Metric, Person, Role, Team
-from bot.periods import PeriodError, parse_period
+from bot.core.metrics import ORDER
+from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.core.periods import PeriodError, parse_period
 from bot.services import org
 from bot.web import charts, data, fame
 from bot.web.http import Response, html, redirect

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import App
-from bot.server import build_server
+from bot.app import build_server
 from tests.conftest import make_settings
 from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlack
 

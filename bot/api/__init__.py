@@ -1,0 +1,1 @@
+"""The ingest API (/api/v1) and its OpenAPI document."""

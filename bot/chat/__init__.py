@@ -1,0 +1,1 @@
+"""The chat layer: neutral messages, the router and its middleware, strings, announcements."""

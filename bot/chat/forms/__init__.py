@@ -1,0 +1,1 @@
+"""Review forms in chat: presenting questions, pre-filled numbers and submitting."""

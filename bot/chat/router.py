@@ -1,0 +1,246 @@
+"""The one entry point every transport feeds: `Router.handle(incoming) -> list[Reply]`.
+
+Middleware runs once here: retried deliveries are dropped, the platform account becomes a person, the
+person's language is chosen, and errors become a friendly reply (plus a log line for real faults).
+Then an active conversation (a form) gets the message first, commands are matched by name or alias,
+and a free-form sentence is tried last.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.core.clock import local_today
+from bot.core.errors import UserError, is_user_error
+from bot.chat.messages import Incoming, Reply, Target
+from bot.store.tables.sales import InboundEvent, Person, Role, Team
+from bot.services import org
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Ctx"], list[Reply]]
+Interceptor = Callable[["Ctx"], "list[Reply] | None"]
+
+
+@dataclass
+class Ctx:
+    """Everything a handler may use for one message."""
+
+    app: App
+    incoming: Incoming
+    session: Session
+    person: Person
+    command: str | None = None  # the canonical command name matched
+    args: str = ""
+    batch: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def lang(self) -> str:
+        return self.person.lang
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    def __post_init__(self) -> None:
+        self._now = self.app.clock()
+
+    @property
+    def team(self) -> Team | None:
+        return org.get_team(self.person.team_id, session=self.session)
+
+    @property
+    def tz(self) -> str:
+        team = self.team
+        return team.tz if team else (self.person.tz or self.app.settings.tz)
+
+    @property
+    def today(self) -> date:
+        """The team's day, not the server's."""
+        return local_today(self.now, self.tz)
+
+    def t(self, key: str, /, **params) -> str:
+        return self.app.i18n.t(self.lang, key, **params)
+
+    def render(self, template: str, /, **context) -> str:
+        return self.app.i18n.render(self.lang, template, **context)
+
+    def reply(self, template: str, /, *, target: Target | None = None, **context) -> Reply:
+        return Reply(text=self.render(template, **context), target=target or Target.origin(), lang=self.lang)
+
+    def require_team(self) -> Team:
+        team = self.team
+        if team is None:
+            raise UserError("no_team")
+        return team
+
+    def require_role(self, *roles: Role) -> None:
+        if self.person.role not in roles and self.person.role != Role.ADMIN:
+            raise UserError("not_allowed", command=self.command or "")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+
+
+class Router:
+    def __init__(self, app: App):
+        self.app = app
+        self.commands: dict[str, Command] = {}
+        self._by_word: dict[str, Command] = {}
+        self.interceptors: list[Interceptor] = []
+        self.fallback: Handler | None = None
+
+    def command(self, name: str, handler: Handler, *aliases: str) -> None:
+        """Register a command under its name and aliases; a clash is a programming error."""
+        cmd = Command(name, handler, aliases)
+        for word in (name, *aliases):
+            key = word.lower()
+            if key in self._by_word:
+                raise ValueError(f"command word {word!r} registered twice")
+            self._by_word[key] = cmd
+        self.commands[name] = cmd
+
+    def intercept(self, interceptor: Interceptor) -> None:
+        """Something that may take a message before commands, e.g. an active form session."""
+        self.interceptors.append(interceptor)
+
+    def set_fallback(self, handler: Handler) -> None:
+        self.fallback = handler
+
+    def match(self, text: str) -> tuple[Command | None, str, bool]:
+        """(command, its arguments, whether the command word stood apart from the rest)."""
+        word, _, rest = text.strip().lstrip("/").partition(" ")
+        cmd = self._by_word.get(word.lower())
+        if cmd is None:
+            # Chinese commands are often written without a space: "成交12万 华为".
+            for key in sorted(self._by_word, key=len, reverse=True):
+                if not key.isascii() and text.startswith(key):
+                    return self._by_word[key], text[len(key):].strip(), False
+            return None, text.strip(), False
+        return cmd, rest.strip(), True
+
+    # -- the pipeline -------------------------------------------------------------------------
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.event_id and not self._first_delivery(incoming):
+            log.info("dropped retried event %s/%s", incoming.platform, incoming.event_id)
+            return []
+        try:
+            try:
+                with self.app.db.session() as session:
+                    person, is_new = self._identify(incoming, session)
+            except IntegrityError:
+                # Two first messages from one new account at once: the other registered it; use that.
+                with self.app.db.session() as session:
+                    person, is_new = self._identify(incoming, session)
+        except Exception:
+            log.exception("could not identify %s:%s", incoming.platform, incoming.user_id)
+            return [Reply(text=self.app.i18n.t(self.app.settings.lang, "error.internal"), kind="error",
+                          lang=self.app.settings.lang)]
+        replies: list[Reply] = []
+        if is_new:
+            replies.append(Reply(text=self.app.i18n.render(person.lang, "welcome", name=person.name,
+                                                           is_admin=person.role == Role.ADMIN),
+                                 lang=person.lang, kind="notice"))
+        replies.extend(self._dispatch(incoming, person.id))
+        return replies
+
+    def _first_delivery(self, incoming: Incoming) -> bool:
+        """Record the event id; False when another delivery of it got there first."""
+        try:
+            with self.app.db.session() as session:
+                session.add(InboundEvent(platform=incoming.platform, event_id=incoming.event_id[:191],
+                                         received_at=self.app.clock()))
+            return True
+        except IntegrityError:
+            return False
+
+    def _identify(self, incoming: Incoming, session: Session) -> tuple[Person, bool]:
+        person = org.find_account(incoming.platform, incoming.user_id, session=session)
+        settings = self.app.settings
+        is_admin = (incoming.platform, incoming.user_id) in settings.admin_accounts
+        if person is not None:
+            if is_admin and person.role != Role.ADMIN:
+                person.role = Role.ADMIN
+                session.add(person)
+            return person, False
+        lang = incoming.lang_hint if incoming.lang_hint in ("zh", "en") else settings.lang
+        person = org.register(incoming.platform, incoming.user_id, incoming.user_name or incoming.user_id,
+                              lang=lang, role=Role.ADMIN if is_admin else Role.REP, now=self.app.clock(),
+                              session=session, tz=incoming.tz_hint)
+        return person, True
+
+    def _dispatch(self, incoming: Incoming, person_id: int) -> list[Reply]:
+        text = (incoming.action or incoming.text or "").strip()
+        with Session(self.app.db.engine, expire_on_commit=False) as session:
+            person = session.get(Person, person_id)
+            ctx = Ctx(app=self.app, incoming=incoming, session=session, person=person)
+            try:
+                replies = self._route(ctx, text)
+                session.commit()
+                return replies
+            except Exception as exc:
+                session.rollback()
+                if is_user_error(exc):
+                    return [self._error_reply(ctx, exc)]
+                log.exception("failed on %r from %s:%s", text, incoming.platform, incoming.user_id)
+                return [Reply(text=ctx.t("error.internal"), kind="error", lang=ctx.lang)]
+
+    def _route(self, ctx: Ctx, text: str) -> list[Reply]:
+        for interceptor in self.interceptors:
+            replies = interceptor(ctx)
+            if replies is not None:
+                return replies
+        if not text:
+            return [ctx.reply("help", role=ctx.person.role.value)]
+        cmd, args, apart = self.match(text)
+        if cmd is not None:
+            ctx.command, ctx.args = cmd.name, args
+            try:
+                return cmd.handler(ctx)
+            except Exception as exc:
+                # "签约了华为12万" starts like the command 签约 but is a sentence: read it as one.
+                if apart or self.fallback is None or not is_user_error(exc):
+                    raise
+                try:
+                    ctx.args = text
+                    return self.fallback(ctx)
+                except Exception as second:
+                    if is_user_error(second):
+                        raise exc from None
+                    raise
+        if self.fallback is not None:
+            ctx.args = text
+            return self.fallback(ctx)
+        raise UserError("unknown_command", text=text.split()[0])
+
+    def _error_reply(self, ctx: Ctx, exc: Exception) -> Reply:
+        code, params = exc.code, dict(exc.params)
+        i18n = self.app.i18n
+        key = f"error.{code}"
+        if key not in i18n.keys(ctx.lang):
+            log.error("no message for error code %s", code)
+            key, params = "error.generic", {"code": code}
+        usage = None
+        if ctx.command and f"usage.{ctx.command}" in i18n.keys(ctx.lang) and code not in NO_USAGE:
+            usage = ctx.t(f"usage.{ctx.command}")
+        text = ctx.render("error", message=ctx.t(key, **params), usage=usage)
+        return Reply(text=text, kind="error", lang=ctx.lang)
+
+
+# Errors where an example of the command would not help the person.
+NO_USAGE = frozenset({"not_allowed", "no_team", "nothing_to_undo", "future_day", "too_old"})

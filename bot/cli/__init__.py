@@ -1,0 +1,1 @@
+"""The `pacebot` command line, one module per command group."""

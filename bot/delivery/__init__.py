@@ -1,0 +1,1 @@
+"""Outbound delivery: the outbox, the shared rate limiter and addressing."""

@@ -1,0 +1,1 @@
+"""Running the bot: the HTTP server, worker processes and background work."""

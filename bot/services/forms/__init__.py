@@ -1,0 +1,1 @@
+"""Review forms (周报 / 述职): definitions, answers, timing and storage."""

@@ -1,0 +1,1 @@
+"""Storage: the Database object, the tables and their Alembic migrations."""
