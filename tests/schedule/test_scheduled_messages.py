@@ -245,7 +245,7 @@ def test_a_nudge_not_sent_before_quiet_hours_expires(app, sender, evening, clock
     app.outbox.dispatch()
     clock.set(datetime(2026, 11, 26, 21, 0, tzinfo=SH))
     app.outbox.dispatch()
-    from tests.test_outbox import rows
+    from tests.delivery.test_outbox import rows
 
     assert [r.status for r in rows(app)] == ["expired"] and sender.sent == []
 

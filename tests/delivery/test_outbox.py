@@ -20,7 +20,7 @@ from bot.store.tables.schedule import OutboxMessage
 from tests.conftest import make_settings
 from tests.schedule_helpers import RecordingSender, make_org
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rows(app) -> list[OutboxMessage]:

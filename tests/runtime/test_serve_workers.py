@@ -25,7 +25,7 @@ from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_workspace import SECRET, sign
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test-token"
 USER = "U0WORK001"
 

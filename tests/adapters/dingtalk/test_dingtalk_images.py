@@ -14,7 +14,7 @@ from bot.chat.messages import Priority, Reply, Target
 from bot.services import org
 from tests.dingtalk_fake import ROBOT_CODE, ROBOT_SECRET
 from tests.dingtalk_support import dt_settings, fake, make_adapter, message, seed, sqlite_app  # noqa: F401
-from tests.test_dingtalk_send import incoming
+from tests.adapters.dingtalk.test_dingtalk_send import incoming
 
 DIRECT = "/v1.0/robot/oToMessages/batchSend"
 GROUP = "/v1.0/robot/groupMessages/send"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 
 def test_import_export_and_apikeys_from_the_command_line(tmp_path):

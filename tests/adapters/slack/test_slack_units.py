@@ -150,7 +150,7 @@ def test_manifest_matches_what_the_adapter_listens_to():
 
     from adapters.slack.adapter import COMMAND, EVENTS_PATH
 
-    manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[3] / "manifest.yml").read_text())
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == COMMAND and command["url"].endswith(EVENTS_PATH)
     settings = manifest["settings"]

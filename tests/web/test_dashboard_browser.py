@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import FixedClock, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "dashboard"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -17,7 +17,7 @@ def run(args, db_url, stdin="", **env):
     full_env = {**os.environ, "PACEBOT_DATABASE_URL": db_url, "PACEBOT_LANG": "zh", **env}
     full_env.pop("PACEBOT_ADMINS", None)
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
-                          text=True, env=full_env, timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+                          text=True, env=full_env, timeout=120, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 def counts(url):
