@@ -190,7 +190,7 @@ class TokenCache(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=191)
     value: str = Field(sa_column=Column(Text, nullable=False))
     expires_at: datetime = _ts(nullable=False)
-from bot.models_wecom import WeComDepartment  # noqa: E402,F401  (WeCom directory links)
+from bot import models_directory  # noqa: E402,F401  (platform directory links)
 from bot import models_dingtalk  # noqa: E402,F401  (DingTalk tables)
 from bot import models_plan  # noqa: E402,F401  (planning, import and API tables)
 from bot import models_dashboard  # noqa: E402,F401  (dashboard tables, so the metadata is complete)

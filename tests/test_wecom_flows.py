@@ -36,9 +36,13 @@ def wecom(app, api, monkeypatch):
 
 @pytest.fixture
 def synced(app, wecom):
-    from adapters.wecom.directory import read_directory, sync_directory
+    from adapters.wecom.directory import PLATFORM, read_directory, to_records
+    from bot.services import directory
 
-    report = sync_directory(app, *read_directory(wecom.adapter.contacts))
+    with app.db.session() as session:
+        report = directory.sync(PLATFORM, *to_records(*read_directory(wecom.adapter.contacts)),
+                                defaults=directory.Defaults.from_settings(app.settings), now=app.clock(),
+                                session=session)
     assert report.counts["teams_created"] == 3 and report.counts["people_created"] == 6
     return wecom
 
@@ -188,24 +192,6 @@ def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
     monkeypatch.delenv("WECOM_CORP_ID")
     assert cli.main(["wecom-menu"]) == 2
     assert "WECOM_CORP_ID" in capsys.readouterr().err
-
-
-def test_same_named_departments_and_a_hand_made_team(app):
-    from adapters.wecom.directory import sync_directory
-    from bot.services import org
-
-    with app.db.session() as s:
-        org.create_team("华东", tz="Asia/Shanghai", currency="CNY", lang="zh", now=app.clock(), session=s)
-    departments = [{"id": 1, "name": "公司", "parentid": 0}, {"id": 2, "name": "华东", "parentid": 1},
-                   {"id": 3, "name": "华南", "parentid": 1}, {"id": 4, "name": "一组", "parentid": 2},
-                   {"id": 5, "name": "一组", "parentid": 3}]
-    users = {u: {"userid": u, "name": u.upper(), "department": [d], "main_department": d, "status": 1}
-             for u, d in (("a", 2), ("b", 4), ("c", 5))}
-    report = sync_directory(app, departments, users)
-    assert report.counts["teams_linked"] == 1 and report.counts["teams_created"] == 2
-    with app.db.session() as s:
-        assert sorted(t.name for t in s.exec(select(Team)).all()) == ["华东", "华东/一组", "华南/一组"]
-    assert sync_directory(app, departments, users).counts["people_unchanged"] == 3
 
 
 def test_weekly_digest_reaches_the_manager_with_its_chart(app, synced, tmp_path, monkeypatch):

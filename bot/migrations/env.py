@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import bot.models_wecom  # noqa: F401
+import bot.models_directory  # noqa: F401
 import bot.models_dingtalk  # noqa: F401
 import bot.models_plan  # noqa: F401
 import bot.models_dashboard  # noqa: F401,E402  (dashboard tables)
