@@ -9,14 +9,16 @@ from adapters.wecom.settings import WeComSettings, load_wecom_settings
 
 
 def build(app: App, settings: WeComSettings | None = None, **kwargs):
-    """The adapter, its group-chat command registered; raises SettingsError on a half-done set-up."""
-    from adapters.wecom import commands
+    """The adapter, with the `企微群` command wired to WeCom's group chats; raises SettingsError on a
+    half-done set-up."""
     from adapters.wecom.adapter import WeComAdapter
+    from adapters.wecom.groupchats import WeComGroupChats
+    from handlers import wecom_group
 
     settings = settings or load_wecom_settings()
     if settings is None:
         return None
     adapter = WeComAdapter(app, settings, **kwargs)
     if "wecomgroup" not in app.router.commands:
-        commands.register(app.router, adapter)
+        wecom_group.register(app.router, WeComGroupChats(adapter))
     return adapter
