@@ -18,6 +18,7 @@ from bot.messages import Incoming, Reply, TargetKind
 from bot.router import Router
 from bot.services import org
 from bot.web import install as install_dashboard
+from bot.web.fame import HallOfFame, champion_entries
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class App:
         from bot.api import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
 
         install_api(self)
-        install_dashboard(self)  # the web dashboard, mounted by `pacebot serve` under /board/ and /team/
+        # The web dashboard, mounted by `pacebot serve` under /board/ and /team/, its team page showing the
+        # monthly champions the scheduled messages record.
+        install_dashboard(self, fame=HallOfFame([champion_entries]))
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self.router.handle(incoming)

@@ -69,9 +69,11 @@ def cmd_start(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    from bot.scheduler import install as install_scheduler
     from bot.server import serve
 
     app = _app(settings)
+    install_scheduler(app)  # the outbox's dispatcher and, in one process, the scheduler start with serve
     try:
         serve(app, args.host, args.port)
     except SettingsError as exc:  # a platform adapter's settings (SLACK_*, ...) are wrong

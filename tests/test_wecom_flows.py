@@ -196,17 +196,12 @@ def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
 
 def test_weekly_digest_reaches_the_manager_with_its_chart(app, synced, tmp_path, monkeypatch):
     from bot.jobs import weekly_digest
-    from bot.scheduler import schedule_settings
 
     monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path))
-    schedule_settings.cache_clear()
-    try:
-        with app.db.session() as s:
-            team = s.exec(select(Team).where(Team.name == "华东一部")).one()
-        assert weekly_digest(app, team, app.clock()) == 1  # to 赵敏, the department's leader
-        app.outbox.dispatch()
-    finally:
-        schedule_settings.cache_clear()
+    with app.db.session() as s:
+        team = s.exec(select(Team).where(Team.name == "华东一部")).one()
+    assert weekly_digest(app, team, app.clock()) == 1  # to 赵敏, the department's leader
+    app.outbox.dispatch()
     api = synced.api
     (upload,) = api.sent("media/upload")
     assert upload["media"]["content"].startswith(b"\x89PNG") and upload["media"]["filename"].endswith("-zh.png")
