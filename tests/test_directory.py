@@ -181,7 +181,7 @@ def test_a_second_platform_keeps_its_own_links(db, monkeypatch, tmp_path, capsys
             p.load()
             use(monkeypatch, tmp_path, p, db.url)
             sync(p, capsys)
-        teams, people, links = snapshot(db)
+        teams, _, links = snapshot(db)
         assert teams == ["华东", "华东/一组", "华南/一组"]
         assert [link for link in links if link[0] == "dingtalk"] == [
             ("dingtalk", "2", "华东"), ("dingtalk", "4", "华东/一组"), ("dingtalk", "5", "华南/一组")]
