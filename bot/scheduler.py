@@ -119,13 +119,13 @@ class JobRunner:
         return run_job(self.app, name, team_id, force=force, ctx=self.jobs)
 
 
-def run_scheduled(name: str, team_id: int, *, runner: JobRunner | None = None) -> None:
+def run_scheduled(name: str, team_id: int, *, runner: JobRunner | None = None) -> int:
     """What the job store holds: a module-level function and plain arguments (`name`, `team_id`); the
-    runner comes from the executor at run time."""
+    runner comes from the executor at run time. Returns how many new outbox rows the job made."""
     if runner is None:
         log.error("job %s for team %s ran without a runner (not through RunnerExecutor)", name, team_id)
-        return
-    runner.run(name, team_id)
+        return 0
+    return runner.run(name, team_id)
 
 
 def run_job(app, name: str, team_id: int, *, force: bool = False, ctx: JobContext | None = None) -> int:

@@ -253,3 +253,27 @@ def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(ap
     finally:
         scheduler.shutdown(wait=True)
     assert RUNS == ["late"]
+
+
+def test_a_stored_team_job_runs_with_this_process_runner(app, clock, runner):
+    """The job store keeps `run_scheduled` and plain arguments; the executor supplies the app."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from bot.scheduler import run_scheduled
+    from tests.schedule_helpers import RecordingSender
+
+    app.add_sender(RecordingSender("slack", clock))
+    o = make_org(app, reps=("Ann",))
+    events, done = [], threading.Event()
+    scheduler = build_scheduler(runner)
+    scheduler.add_listener(lambda event: (events.append(event), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job(run_scheduled, "date", run_date=datetime.now(timezone.utc), args=["nudge", o.team_id],
+                          id="nudge-now")
+        scheduler.resume()
+        assert done.wait(10)
+    finally:
+        scheduler.shutdown(wait=True)
+    (event,) = events
+    assert event.exception is None and event.retval == 1  # Ann logged nothing today: one nudge

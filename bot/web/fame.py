@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from bot.models import Team
+from bot.services.champions import hall_of_fame
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,6 @@ class HallOfFame:
 
 def champion_entries(team: Team, session: Session) -> list[FameEntry]:
     """The monthly champions the scheduler recorded, as the team page shows them."""
-    from bot.services.champions import hall_of_fame
-
     return [FameEntry(label, board.metric.value, p.place, p.name, p.value)
             for label, boards in hall_of_fame(team.id, months=12, session=session)
             for board in boards for p in board.placings]
