@@ -93,6 +93,13 @@ def test_log_deal_announce_score_and_leaderboard_in_chinese(app, synced):
         assert len(s.exec(select(Deal)).all()) == 2 and len(s.exec(select(Activity)).all()) == 2
 
 
+def test_a_group_chat_wecom_refuses_says_why(app, synced):
+    synced.api.fail_next("appchat/create", 60011)  # no permission: the app's visible range is too small
+    out = say(synced, app, "zhaomin", "企微群 创建", 1)
+    assert "企业微信拒绝了这次请求（错误 60011）" in out
+    assert not synced.api.chats
+
+
 def test_menu_click_and_card_button_act_like_commands(app, synced):
     wecom, api = synced, synced.api
     assert wecom.callbacks.event("zhangwei", "click", "me") == "200 OK"

@@ -24,7 +24,7 @@ class RecordingChats:
 
     def create(self, name: str, owner: str | None, members: list[str]) -> str:
         if self.refuse:
-            raise UserError("wecom_api", code="60011")
+            raise UserError("wecom_api", errcode="60011")
         self.created.append((name, owner, members))
         return f"chat{len(self.created)}"
 

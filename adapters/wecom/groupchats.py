@@ -20,5 +20,5 @@ class WeComGroupChats:
         try:
             result = self.client.appchat.create(name=name[:50], owner=owner, user_list=members)
         except Exception as exc:
-            raise UserError("wecom_api", code=str(getattr(exc, "errcode", "") or type(exc).__name__)) from exc
+            raise UserError("wecom_api", errcode=str(getattr(exc, "errcode", "") or type(exc).__name__)) from exc
         return result["chatid"]
