@@ -81,11 +81,13 @@ def cmd_job_list(args, settings: Settings) -> int:
 
 
 def cmd_job_run(args, settings: Settings) -> int:
+    from bot.jobs import JobContext
     from bot.scheduler import run_job
 
     app = _app(settings, senders=True, console=args.console)
+    ctx = JobContext.load()  # the schedule settings, read once for every team
     for team in _teams(app, args.team):
-        added = run_job(app, args.name, team.id, force=args.force)
+        added = run_job(app, args.name, team.id, force=args.force, ctx=ctx)
         print(f"{args.name} for {team.name}: {added} new message(s) in the outbox")
     return 0
 
