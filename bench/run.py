@@ -50,9 +50,9 @@ def measure(app: App, reps: int, text: str, n: int, rng: random.Random) -> dict[
     return percentiles(samples)
 
 
-def _digest(app: App, team, charts: bool, folder: Path) -> None:
-    """What the weekly digest job does for one team, short of posting it: numbers, text, chart."""
-    from bot.schedule.chart import draw_week_in_pool
+def _digest(app: App, team, charts, folder: Path) -> None:
+    """What the weekly digest job does for one team, short of posting it: numbers, text, chart (drawn in
+    `charts`, a bot.schedule.chart.ChartPool, unless it is None)."""
     from bot.core.periods import PeriodKind, period_containing
     from bot.services.digest import build_digest
 
@@ -60,8 +60,8 @@ def _digest(app: App, team, charts: bool, folder: Path) -> None:
     with app.db.session() as s:
         digest = build_digest(team, week, default_tz=app.settings.tz, session=s)
     app.i18n.render("zh", "digest", d=digest, currency=team.currency)
-    if charts:
-        draw_week_in_pool(folder / f"team{team.id}.png", title=team.name, day_labels=[d.isoformat() for d in digest.days],
+    if charts is not None:
+        charts.draw_week(folder / f"team{team.id}.png", title=team.name, day_labels=[d.isoformat() for d in digest.days],
                   revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
                   labels={"revenue": "revenue", "calls": "calls", "pace": "pace"})
 
@@ -76,14 +76,20 @@ def _teams(app: App):
 def measure_digest(app: App, rng: random.Random, n: int) -> dict[str, float]:
     import tempfile
 
+    from bot.schedule.chart import ChartPool
+
     teams = _teams(app)
     samples = []
+    charts = ChartPool()
     with tempfile.TemporaryDirectory() as folder:
-        for i in range(n + 2):
-            started = time.perf_counter()
-            _digest(app, rng.choice(teams), True, Path(folder))
-            if i >= 2:
-                samples.append((time.perf_counter() - started) * 1000)
+        try:
+            for i in range(n + 2):
+                started = time.perf_counter()
+                _digest(app, rng.choice(teams), charts, Path(folder))
+                if i >= 2:
+                    samples.append((time.perf_counter() - started) * 1000)
+        finally:
+            charts.shutdown()
     return percentiles(samples)
 
 
@@ -93,10 +99,17 @@ def all_digests(app: App, *, charts: bool) -> dict:
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
+    from bot.schedule.chart import ChartPool
+
     teams = _teams(app)
+    pool_of_charts = ChartPool() if charts else None
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(10) as pool:
-        list(pool.map(lambda team: _digest(app, team, charts, Path(folder)), teams))
+    try:
+        with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(10) as pool:
+            list(pool.map(lambda team: _digest(app, team, pool_of_charts, Path(folder)), teams))
+    finally:
+        if pool_of_charts is not None:
+            pool_of_charts.shutdown()
     return {"teams": len(teams), "charts": charts, "seconds": round(time.perf_counter() - started, 1)}
 
 

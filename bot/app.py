@@ -20,6 +20,7 @@ from bot.chat.messages import Incoming, Reply, TargetKind
 from bot.chat.router import Router
 from bot.services import org
 from bot.web import install as install_dashboard
+from bot.web.fame import HallOfFame, champion_entries
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ class App:
         from bot.api.ingest import install as install_api  # the ingest API on `pacebot serve` (/api/v1)
 
         install_api(self)
-        install_dashboard(self)  # the web dashboard, mounted by `pacebot serve` under /board/ and /team/
+        # The web dashboard, mounted by `pacebot serve` under /board/ and /team/, its team page showing the
+        # monthly champions the scheduled messages record.
+        install_dashboard(self, fame=HallOfFame([champion_entries]))
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self.router.handle(incoming)
@@ -150,6 +153,12 @@ def build_adapters(app: App, platforms=None) -> list:
         if adapter is not None:
             app.add_sender(adapter)
             adapters.append(adapter)
+            if name == "wecom" and "wecomgroup" not in app.router.commands:
+                # 企微群 needs WeCom's group chats, so it exists only where WeCom is configured.
+                from adapters.wecom.groupchats import WeComGroupChats
+                from handlers import wecom_group
+
+                wecom_group.register(app.router, WeComGroupChats(adapter))
     return adapters
 
 
@@ -169,9 +178,12 @@ def build_console(app: App, user: str, **kw):
 
 
 def serve(app: App, host: str, port: int) -> None:
-    """`pacebot serve`: every configured platform behind one HTTP server."""
+    """`pacebot serve`: every configured platform behind one HTTP server; the outbox's dispatcher and (in one
+    process of a deployment) the scheduler start with it."""
     from bot.runtime import server
+    from bot.schedule.scheduler import install as install_scheduler
 
+    install_scheduler(app)
     server.serve(app, host, port, adapters=build_adapters(app))
 
 

@@ -1,4 +1,6 @@
-"""What the bot does with each command; every module registers itself with `register(router)`."""
+"""What the bot does with each command; every module registers itself with `register(router)`.
+`wecom_group` is the exception: it needs a platform's group chats, so the composition registers it with
+WeCom's when WeCom is configured (bot/app.py, `build_adapters`)."""
 
 from __future__ import annotations
 

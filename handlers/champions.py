@@ -24,10 +24,3 @@ def champions_command(ctx: Ctx) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.command("champions", champions_command, "冠军榜", "冠军", "hall", "halloffame", "fame")
-    # Scheduled messages start with `pacebot serve` (the dispatcher and, in one process, the scheduler).
-    from bot.schedule.scheduler import install
-    from bot.services.champions import fame_entries
-    from bot.web import fame
-
-    install(router.app)
-    fame.register(fame_entries)  # the dashboard's team page shows the same hall of fame

@@ -37,24 +37,30 @@ def _adapter_settings():
 
 def cmd_sync(args, settings: Settings) -> int:
     from adapters.dingtalk.api import DingTalkApi
-    from adapters.dingtalk.directory import sync
+    from adapters.dingtalk.directory import PLATFORM, ROOT_DEPT, read_directory
     from bot.delivery.errors import SendError
+    from bot.services import directory
 
     app = args.wiring.app(settings)
     try:
-        result = sync(app, DingTalkApi(_adapter_settings(), app.db, app.clock), root=args.root)
+        departments, members = read_directory(DingTalkApi(_adapter_settings(), app.db, app.clock), root=args.root)
     except SendError as exc:
         print(app.i18n.t(settings.lang, "dingtalk.sync_failed", text=str(exc)), file=sys.stderr)
         return 1
-    print(summary(app, settings.lang, result))
+    with app.db.session() as session:
+        # DingTalk lists only current staff: from the company's root, someone not listed has left.
+        report = directory.sync(PLATFORM, departments, members, defaults=directory.Defaults.from_settings(settings),
+                                now=app.clock(), session=session, complete=args.root == ROOT_DEPT)
+    print(summary(app, settings.lang, report))
     return 0
 
 
-def summary(app, lang: str, result) -> str:
+SUMMARY = ("teams_created", "teams_linked", "teams_renamed", "people_created", "people_updated", "people_left")
+
+
+def summary(app, lang: str, report) -> str:
     t = app.i18n.t
-    parts = [t(lang, f"dingtalk.{name}", count=getattr(result, name))
-             for name in ("teams_created", "teams_updated", "people_created", "people_updated")
-             if getattr(result, name)]
+    parts = [t(lang, f"dingtalk.{name}", count=report.counts[name]) for name in SUMMARY if report.counts[name]]
     return t(lang, "dingtalk.sync_done",
              text=t(lang, "dingtalk.separator").join(parts) or t(lang, "dingtalk.nothing_changed"))
 

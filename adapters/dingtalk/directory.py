@@ -1,37 +1,15 @@
-"""`pacebot sync dingtalk`: DingTalk's departments become teams, their members people (department
-leaders become managers), each linked by staff id (userid). Running it twice changes nothing."""
+"""`pacebot sync dingtalk`: reads DingTalk's departments and members and hands them to the one directory
+sync (bot/services/directory.py) as neutral records."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections import deque
-from dataclasses import dataclass
-
-from sqlmodel import Session, select
 
 from adapters.dingtalk.api import DingTalkApi
-from bot.store.tables.sales import Person, Role, Team
-from bot.store.tables.dingtalk import DingTalkDepartment
-from bot.services import org
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.services.directory import Department, Member
 
 PLATFORM = "dingtalk"
 ROOT_DEPT = 1  # the company itself
-
-
-@dataclass
-class SyncResult:
-    teams_created: int = 0
-    teams_updated: int = 0
-    people_created: int = 0
-    people_updated: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return any((self.teams_created, self.teams_updated, self.people_created, self.people_updated))
 
 
 def departments(api: DingTalkApi, root: int = ROOT_DEPT) -> list[dict]:
@@ -57,71 +35,26 @@ def users(api: DingTalkApi, dept_id: int) -> list[dict]:
         cursor = result["next_cursor"]
 
 
-def sync(app: App, api: DingTalkApi, root: int = ROOT_DEPT) -> SyncResult:
-    """Departments with members become teams; a person in several departments joins the first one."""
-    result, seen = SyncResult(), set()
+def read_directory(api: DingTalkApi, root: int = ROOT_DEPT) -> tuple[list[Department], list[Member]]:
+    """Departments and members as neutral records. DingTalk lists only current staff (someone who left is
+    simply absent) and says `leader` per department; a member in several departments prefers the first
+    one read."""
+    depts: list[Department] = []
+    found: dict[str, dict] = {}
+    in_depts: dict[str, list[str]] = {}
+    leads: dict[str, set[str]] = {}
     for dept in departments(api, root):
-        members = users(api, dept["dept_id"])
-        if not members:
-            continue
-        with app.db.session() as session:
-            team = _team_for(app, dept, result, session)
-            for user in members:
-                if user["userid"] in seen:
-                    continue
-                seen.add(user["userid"])
-                _person_for(app, user, team, result, session)
-    return result
-
-
-def _team_for(app: App, dept: dict, result: SyncResult, session: Session) -> Team:
-    dept_id, name = dept["dept_id"], str(dept["name"]).strip()[:80]
-    link = session.get(DingTalkDepartment, dept_id)
-    team = session.get(Team, link.team_id) if link else None
-    if team is not None:
-        if team.name != name and org.team_by_name(name, session=session) is None:
-            team.name = name  # the department was renamed in DingTalk
-            session.add(team)
-            result.teams_updated += 1
-        return team
-    # Not linked yet: adopt a same-named team (made in chat) unless another department holds it.
-    team = org.team_by_name(name, session=session)
-    if team is not None and session.exec(
-            select(DingTalkDepartment).where(DingTalkDepartment.team_id == team.id)).first() is not None:
-        name = f"{name[:60]} ({dept_id})"
-        team = org.team_by_name(name, session=session)
-    if team is None:
-        settings = app.settings
-        team = org.create_team(name, tz=settings.tz, currency=settings.currency, lang=settings.lang,
-                               now=app.clock(), session=session)
-        result.teams_created += 1
-    if link is None:
-        link = DingTalkDepartment(dept_id=dept_id, team_id=team.id)
-    link.team_id = team.id
-    session.add(link)
-    session.flush()
-    return team
-
-
-def _person_for(app: App, user: dict, team: Team, result: SyncResult, session: Session) -> Person:
-    name = str(user.get("name") or user["userid"])[:80]
-    role = Role.MANAGER if user.get("leader") else Role.REP
-    person = org.find_account(PLATFORM, user["userid"], session=session)
-    if person is None:
-        person = org.register(PLATFORM, user["userid"], name, lang=app.settings.lang, role=role,
-                              now=app.clock(), session=session)
-        person.team_id = team.id
-        session.add(person)
-        result.people_created += 1
-        return person
-    changed = False
-    if person.name != name:
-        person.name, changed = name, True
-    if person.team_id != team.id:
-        person.team_id, changed = team.id, True
-    if role is Role.MANAGER and person.role is Role.REP:  # never demotes: roles set in chat stay
-        person.role, changed = Role.MANAGER, True
-    if changed:
-        session.add(person)
-        result.people_updated += 1
-    return person
+        dept_id = str(dept["dept_id"])
+        parent = dept.get("parent_id")
+        depts.append(Department(dept_id, str(dept.get("name") or dept_id).strip(),
+                                str(parent) if parent is not None else None))
+        for user in users(api, dept["dept_id"]):
+            userid = user["userid"]
+            found.setdefault(userid, user)
+            in_depts.setdefault(userid, []).append(dept_id)
+            if user.get("leader"):
+                leads.setdefault(userid, set()).add(dept_id)
+    members = [Member(userid, str(user.get("name") or userid), tuple(in_depts[userid]),
+                      frozenset(leads.get(userid, ())))
+               for userid, user in found.items()]
+    return depts, members

@@ -12,14 +12,11 @@ if TYPE_CHECKING:
 
 
 def build(app: App, settings: WeComSettings | None = None, **kwargs):
-    """The adapter, its group-chat command registered; raises SettingsError on a half-done set-up."""
-    from adapters.wecom import commands
+    """The adapter; raises SettingsError on a half-done set-up. (bot/app.py wires the `企微群` command to
+    its group chats.)"""
     from adapters.wecom.adapter import WeComAdapter
 
     settings = settings or load_wecom_settings()
     if settings is None:
         return None
-    adapter = WeComAdapter(app, settings, **kwargs)
-    if "wecomgroup" not in app.router.commands:
-        commands.register(app.router, adapter)
-    return adapter
+    return WeComAdapter(app, settings, **kwargs)

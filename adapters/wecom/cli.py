@@ -51,7 +51,8 @@ def cmd_wecom_menu(args, settings) -> int:
 
 
 def cmd_sync_wecom(args, settings) -> int:
-    from adapters.wecom.directory import read_directory, sync_directory
+    from adapters.wecom.directory import PLATFORM, read_directory, to_records
+    from bot.services import directory
 
     app, adapter = _adapter(args, settings)
     if isinstance(adapter, int):
@@ -61,13 +62,12 @@ def cmd_sync_wecom(args, settings) -> int:
     except Exception as exc:
         print(app.i18n.t(settings.lang, "wecom.sync_failed", text=str(exc)), file=sys.stderr)
         return 1
-    report = sync_directory(app, departments, users)
+    with app.db.session() as session:
+        report = directory.sync(PLATFORM, *to_records(departments, users),
+                                defaults=directory.Defaults.from_settings(settings), now=app.clock(),
+                                session=session)
     t = lambda key, n: app.i18n.t(settings.lang, f"wecom.sync.{key}", count=n)  # noqa: E731
     lines = [t("departments", len(departments)), t("members", len(users))]
-    lines += [t(key, report.counts[key]) for key in SUMMARY]
+    lines += [t(key, report.counts[key]) for key in directory.SUMMARY]
     print("\n".join(lines))
     return 0
-
-
-SUMMARY = ("teams_created", "teams_linked", "teams_renamed", "people_created", "people_updated",
-           "people_unchanged", "people_left")

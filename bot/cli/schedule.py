@@ -64,11 +64,13 @@ def cmd_job_list(args, settings: Settings) -> int:
 
 
 def cmd_job_run(args, settings: Settings) -> int:
+    from bot.schedule.jobs import JobContext
     from bot.schedule.scheduler import run_job
 
     app = args.wiring.app(settings, senders=True, console=args.console)
+    ctx = JobContext.load()  # the schedule settings, read once for every team
     for team in _teams(app, args.team):
-        added = run_job(app, args.name, team.id, force=args.force)
+        added = run_job(app, args.name, team.id, force=args.force, ctx=ctx)
         print(f"{args.name} for {team.name}: {added} new message(s) in the outbox")
     return 0
 

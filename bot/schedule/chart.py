@@ -21,26 +21,32 @@ from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def chart_pool() -> ProcessPoolExecutor:
+class ChartPool:
     """Processes that draw charts, one per core: drawing is CPU-bound Python, and a Monday morning
     draws one chart per team, so one process (one core, the GIL) was the digests' bottleneck. Spawned,
     not forked, because the bot's process runs threads (waitress, the scheduler) that fork would copy
-    mid-flight."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
-                                        mp_context=multiprocessing.get_context("spawn"))
-        return _pool
+    mid-flight. The processes start with the first chart; whoever builds the pool shuts it down."""
 
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or max(1, os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
 
-def draw_week_in_pool(path: Path, **kwargs) -> Path:
-    """`draw_week` in the chart processes; waits for the file."""
-    return chart_pool().submit(draw_week, path, **kwargs).result(timeout=120)
+    def draw_week(self, path: Path, **kwargs) -> Path:
+        """`draw_week` in the chart processes; waits for the file."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                 mp_context=multiprocessing.get_context("spawn"))
+            pool = self._pool
+        return pool.submit(draw_week, path, **kwargs).result(timeout=120)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
 
 # Fonts with Chinese glyphs, best first (Debian's fonts-noto-cjk provides the first two).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",

@@ -4,21 +4,38 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.schedule.chart import draw_week_in_pool
+from bot.schedule.chart import draw_week
 from bot.chat.messages import Button, Priority, Reply, Target
 from bot.store.tables.sales import Activity, Deal, Role, Team
 from bot.core.periods import PeriodKind, period_containing
+from bot.schedule.settings import ScheduleSettings, load_schedule_settings
 from bot.services import champions, leave, org
 from bot.services.digest import build_digest
 from bot.services.scores import team_calendar
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What the jobs need besides the app: the schedule settings and a way to draw the digest's chart.
+    `pacebot serve` builds one when scheduling starts (charts drawn in its chart processes); a job run
+    by hand or by a test loads the settings then and draws in its own process."""
+
+    settings: ScheduleSettings
+    draw_week: Callable[..., Path] = draw_week
+
+    @classmethod
+    def load(cls) -> JobContext:
+        return cls(load_schedule_settings())
 
 
 def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
@@ -45,14 +62,13 @@ def quiet_starts_after(local: datetime, quiet: tuple[time, time] | None) -> date
     return start if start > local else start + timedelta(days=1)
 
 
-def nudge(app, team: Team, now: datetime, *, force: bool = False) -> int:
+def nudge(app, team: Team, now: datetime, *, force: bool = False, ctx: JobContext | None = None) -> int:
     """A private reminder to each rep with nothing logged today, on working days, outside quiet hours
     and leave."""
-    from bot.schedule.scheduler import schedule_settings
-
+    ctx = ctx or JobContext.load()
     local = now.astimezone(ZoneInfo(team.tz))
     today = local.date()
-    quiet = parse_quiet_hours(schedule_settings().quiet_hours)
+    quiet = parse_quiet_hours(ctx.settings.quiet_hours)
     if in_quiet_hours(local, quiet):
         log.info("nudge for team %s skipped: quiet hours", team.id)
         return 0
@@ -81,7 +97,8 @@ def _logged(person_id: int, day: date, *, session) -> bool:
                                               Deal.voided == False)).first() is not None  # noqa: E712
 
 
-def monthly_champions(app, team: Team, now: datetime, *, force: bool = False) -> int:
+def monthly_champions(app, team: Team, now: datetime, *, force: bool = False, ctx: JobContext | None = None
+                      ) -> int:
     """The month that ended: champions per metric with runner-ups, to the team channel and the hall of fame."""
     today = now.astimezone(ZoneInfo(team.tz)).date()
     month = period_containing(PeriodKind.MONTH, today).previous()
@@ -97,10 +114,9 @@ def monthly_champions(app, team: Team, now: datetime, *, force: bool = False) ->
     return app.outbox.post([reply])
 
 
-def weekly_digest(app, team: Team, now: datetime, *, force: bool = False) -> int:
+def weekly_digest(app, team: Team, now: datetime, *, force: bool = False, ctx: JobContext | None = None) -> int:
     """The week that ended, privately to each of the team's managers, with a chart."""
-    from bot.schedule.scheduler import schedule_settings
-
+    ctx = ctx or JobContext.load()
     today = now.astimezone(ZoneInfo(team.tz)).date()
     week = period_containing(PeriodKind.WEEK, today).previous()
     with app.db.session() as session:
@@ -113,7 +129,7 @@ def weekly_digest(app, team: Team, now: datetime, *, force: bool = False) -> int
     for manager in managers:
         lang = manager.lang
         if lang not in charts:
-            charts[lang] = _chart(app, digest, lang, Path(schedule_settings().chart_dir))
+            charts[lang] = _chart(app, ctx, digest, lang)
         text = app.i18n.render(lang, "digest", d=digest, currency=team.currency)
         replies.append(Reply(text=text, target=Target.person(manager.id), lang=lang, kind="digest",
                              title=app.i18n.t(lang, "digest.title", team=team.name, period=week.label),
@@ -122,11 +138,11 @@ def weekly_digest(app, team: Team, now: datetime, *, force: bool = False) -> int
     return app.outbox.post(replies)
 
 
-def _chart(app, digest, lang: str, folder: Path) -> str | None:
+def _chart(app, ctx: JobContext, digest, lang: str) -> str | None:
     t = lambda key, **kw: app.i18n.t(lang, key, **kw)  # noqa: E731
-    path = folder / f"digest-team{digest.team.id}-{digest.week.label}-{lang}.png"
+    path = Path(ctx.settings.chart_dir) / f"digest-team{digest.team.id}-{digest.week.label}-{lang}.png"
     try:
-        draw_week_in_pool(path, title=t("digest.chart_title", team=digest.team.name, period=digest.week.label),
+        ctx.draw_week(path, title=t("digest.chart_title", team=digest.team.name, period=digest.week.label),
                           day_labels=[t(f"weekday.{d.weekday()}") for d in digest.days],
                           revenue=digest.daily_revenue, calls=digest.daily_calls, pace=digest.pace_revenue,
                           labels={k: t(f"digest.chart_{k}") for k in ("revenue", "calls", "pace")})
@@ -136,6 +152,12 @@ def _chart(app, digest, lang: str, folder: Path) -> str | None:
     return str(path)
 
 
-from bot.schedule.forms_jobs import forms_tick  # noqa: E402  (review forms: each form's own times, checked often)
+def forms(app, team: Team, now: datetime, *, force: bool = False, ctx: JobContext | None = None) -> int:
+    """Review forms: each form's own times, checked often (bot/forms/jobs.py)."""
+    from bot.schedule.forms_jobs import forms_tick
 
-JOBS = {"digest": weekly_digest, "champions": monthly_champions, "nudge": nudge, "forms": forms_tick}
+    return forms_tick(app, team, now, force=force)
+
+
+# Every job is `fn(app, team, now, *, force, ctx)`.
+JOBS = {"digest": weekly_digest, "champions": monthly_champions, "nudge": nudge, "forms": forms}

@@ -14,49 +14,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
-from bot.core.config import build_settings
+from bot.schedule.chart import ChartPool
+from bot.schedule.jobs import JOBS, JobContext
 from bot.store.tables.sales import Team
 from bot.store.tables.schedule import TeamSchedule
+from bot.schedule.settings import ScheduleSettings, load_schedule_settings
 from bot.core.workcal import calendar_for
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x7061636562  # "paceb": the advisory lock id of the one scheduling process
-
-
-class ScheduleSettings(BaseSettings):
-    """The scheduler's settings (`.env.example`, section "Scheduled messages")."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    enabled: bool = Field(True, alias="PACEBOT_SCHEDULER")
-    digest: str = Field("0 9 * * mon", alias="PACEBOT_DIGEST_CRON")
-    champions: str = Field("0 10 * * *", alias="PACEBOT_CHAMPIONS_CRON")
-    nudge: str = Field("0 18 * * *", alias="PACEBOT_NUDGE_CRON")
-    forms: str = Field("*/5 * * * *", alias="PACEBOT_FORMS_CRON")  # review forms: asks, reminders, summaries
-    quiet_hours: str = Field("21:00-08:00", alias="PACEBOT_QUIET_HOURS")
-    misfire_grace: int = Field(3600, alias="PACEBOT_MISFIRE_GRACE", ge=1)
-    retry: float = Field(30.0, alias="PACEBOT_SCHEDULER_RETRY", gt=0)
-    chart_dir: str = Field("charts", alias="PACEBOT_CHART_DIR")
-
-
-@lru_cache(maxsize=1)
-def schedule_settings() -> ScheduleSettings:
-    return build_settings(ScheduleSettings, "bad schedule settings")
 
 
 # Job name -> which local days it may fire on, besides its crontab: "workday" (the team's working
@@ -109,9 +89,9 @@ def job_id(name: str, team_id: int) -> str:
     return f"{name}:team-{team_id}"
 
 
-def team_jobs(session) -> list[tuple[str, Team, TeamTrigger]]:
+def team_jobs(session, settings: ScheduleSettings | None = None) -> list[tuple[str, Team, TeamTrigger]]:
     """Every (job name, team, trigger) that should exist: defaults unless the team set its own."""
-    settings = schedule_settings()
+    settings = settings or load_schedule_settings()
     own = {(row.team_id, row.job): row for row in session.exec(select(TeamSchedule)).all()}
     from bot.services.forms.store import teams_with_forms
 
@@ -127,36 +107,45 @@ def team_jobs(session) -> list[tuple[str, Team, TeamTrigger]]:
     return result
 
 
-# The app of this process, for job functions that APScheduler calls with plain (picklable) args.
-_APP = None
+@dataclass(frozen=True)
+class JobRunner:
+    """What a scheduled job runs with in this process: the app and the job context, built once when
+    scheduling starts. The scheduler's executor hands it to `run_scheduled`; the job store never sees it."""
+
+    app: object
+    jobs: JobContext
+
+    def run(self, name: str, team_id: int, *, force: bool = False) -> int:
+        return run_job(self.app, name, team_id, force=force, ctx=self.jobs)
 
 
-def run_scheduled(name: str, team_id: int) -> None:
-    """What the job store holds: a module-level function and plain arguments."""
-    if _APP is None:
-        log.error("job %s ran before the scheduler had an app", name)
-        return
-    run_job(_APP, name, team_id)
+def run_scheduled(name: str, team_id: int, *, runner: JobRunner | None = None) -> int:
+    """What the job store holds: a module-level function and plain arguments (`name`, `team_id`); the
+    runner comes from the executor at run time. Returns how many new outbox rows the job made."""
+    if runner is None:
+        log.error("job %s for team %s ran without a runner (not through RunnerExecutor)", name, team_id)
+        return 0
+    return runner.run(name, team_id)
 
 
-def run_job(app, name: str, team_id: int, *, force: bool = False) -> int:
+def run_job(app, name: str, team_id: int, *, force: bool = False, ctx: JobContext | None = None) -> int:
     """Run one job for one team now; returns how many new outbox rows it made, then dispatches."""
-    from bot.schedule.jobs import JOBS
-
     with app.db.session() as session:
         team = session.get(Team, team_id)
     if team is None:
         return 0
-    added = JOBS[name](app, team, app.clock(), force=force)
+    added = JOBS[name](app, team, app.clock(), force=force, ctx=ctx or JobContext.load())
     app.outbox.dispatch()
     return added
 
 
-def sync_jobs(scheduler, app) -> None:
+def sync_jobs(scheduler, runner: JobRunner) -> None:
     """Make the job store match the teams and their schedules. A job whose trigger did not change is
     left alone, so its stored next run (and a missed run to catch up) survives a restart."""
-    with app.db.session() as session:
-        wanted = {job_id(name, team.id): (name, team.id, trigger) for name, team, trigger in team_jobs(session)}
+    settings = runner.jobs.settings
+    with runner.app.db.session() as session:
+        wanted = {job_id(name, team.id): (name, team.id, trigger)
+                  for name, team, trigger in team_jobs(session, settings)}
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             job.remove()
@@ -165,14 +154,44 @@ def sync_jobs(scheduler, app) -> None:
         if current is not None and current.trigger == trigger:
             continue
         scheduler.add_job(run_scheduled, trigger, args=[name, team_id], id=jid, name=jid, replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=schedule_settings().misfire_grace)
+                          coalesce=True, max_instances=1, misfire_grace_time=settings.misfire_grace)
 
 
-def build_scheduler(app) -> BackgroundScheduler:
-    store = SQLAlchemyJobStore(engine=app.db.engine, tablename="apscheduler_jobs")
-    return BackgroundScheduler(jobstores={"default": store}, timezone=timezone.utc,
+class RunnerExecutor(ThreadPoolExecutor):
+    """APScheduler's thread pool, calling every job function with this process's runner as `runner=`. So
+    the job store keeps only plain arguments and no module holds the app."""
+
+    def __init__(self, runner: JobRunner, max_workers: int = 10):
+        super().__init__(max_workers)
+        self.runner = runner
+
+    def _do_submit_job(self, job, run_times):
+        super()._do_submit_job(_WithRunner(job, self.runner), run_times)
+
+
+class _WithRunner:
+    """A stored job as APScheduler's `run_job` sees it, with the runner among its keyword arguments."""
+
+    def __init__(self, job, runner: JobRunner):
+        self._job, self._runner = job, runner
+
+    def __getattr__(self, name):
+        return getattr(self._job, name)
+
+    @property
+    def kwargs(self) -> dict:
+        return {**self._job.kwargs, "runner": self._runner}
+
+    def __str__(self) -> str:
+        return str(self._job)
+
+
+def build_scheduler(runner: JobRunner) -> BackgroundScheduler:
+    store = SQLAlchemyJobStore(engine=runner.app.db.engine, tablename="apscheduler_jobs")
+    return BackgroundScheduler(jobstores={"default": store}, executors={"default": RunnerExecutor(runner)},
+                               timezone=timezone.utc,
                                job_defaults={"coalesce": True, "max_instances": 1,
-                                             "misfire_grace_time": schedule_settings().misfire_grace})
+                                             "misfire_grace_time": runner.jobs.settings.misfire_grace})
 
 
 class LeaderLock:
@@ -215,11 +234,15 @@ class LeaderLock:
 
 class SchedulerService:
     """Started by `pacebot serve`: waits for the lock, schedules while it holds it, resyncs the teams'
-    jobs every `sync_every` seconds, and steps down when its lock connection is lost."""
+    jobs every `sync_every` seconds, and steps down when its lock connection is lost. It owns the chart
+    processes its digests draw in."""
 
-    def __init__(self, app, *, sync_every: float = 300.0):
+    def __init__(self, app, settings: ScheduleSettings | None = None, *, sync_every: float = 300.0):
         self.app = app
+        self.settings = settings or load_schedule_settings()
         self.sync_every = sync_every
+        self.charts = ChartPool()
+        self.runner = JobRunner(app, JobContext(self.settings, draw_week=self.charts.draw_week))
         self.lock = LeaderLock(app.db)
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
@@ -227,8 +250,6 @@ class SchedulerService:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        global _APP
-        _APP = self.app
         self._thread = threading.Thread(target=self._run, name="pacebot-scheduler", daemon=True)
         self._thread.start()
 
@@ -236,9 +257,10 @@ class SchedulerService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.charts.shutdown()
 
     def _run(self) -> None:
-        retry = schedule_settings().retry
+        retry = self.settings.retry
         while not self._stop.is_set():
             try:
                 if self.lock.acquire():
@@ -251,9 +273,9 @@ class SchedulerService:
 
     def _lead(self) -> None:
         log.info("this process schedules the jobs")
-        self.scheduler = build_scheduler(self.app)
+        self.scheduler = build_scheduler(self.runner)
         self.scheduler.start(paused=True)
-        sync_jobs(self.scheduler, self.app)
+        sync_jobs(self.scheduler, self.runner)
         self.scheduler.resume()
         self.leading.set()
         synced = time.monotonic()
@@ -262,7 +284,7 @@ class SchedulerService:
                 log.warning("lost the scheduler lock's connection; stepping down")
                 return
             if time.monotonic() - synced >= self.sync_every:
-                sync_jobs(self.scheduler, self.app)
+                sync_jobs(self.scheduler, self.runner)
                 synced = time.monotonic()
 
     def _step_down(self) -> None:
@@ -273,20 +295,22 @@ class SchedulerService:
         self.lock.release()
 
 
-def install(app) -> None:
-    """Hook the dispatcher and the scheduler into `pacebot serve`."""
+def install(app, settings: ScheduleSettings | None = None) -> None:
+    """Hook the dispatcher and the scheduler into `pacebot serve` (its wiring calls this, nothing else)."""
     def start() -> None:
+        schedule = settings or load_schedule_settings()
         app.outbox.start()
-        if schedule_settings().enabled:
-            app.scheduler = SchedulerService(app)
+        if schedule.enabled:
+            app.scheduler = SchedulerService(app, schedule)
             app.scheduler.start()
 
     app.on_serve.append(start)
 
 
-def next_runs(app, now: datetime | None = None) -> list[tuple[str, Team, TeamTrigger, datetime | None]]:
+def next_runs(app, now: datetime | None = None, settings: ScheduleSettings | None = None
+              ) -> list[tuple[str, Team, TeamTrigger, datetime | None]]:
     """Every job with its next fire time, for `pacebot job list`."""
     now = now or app.clock()
     with app.db.session() as session:
         return [(name, team, trigger, trigger.get_next_fire_time(None, now)) for name, team, trigger in
-                team_jobs(session)]
+                team_jobs(session, settings)]

@@ -64,15 +64,6 @@ def record(team: Team, month: Period, board: list[MetricChampions], *, session: 
     session.flush()
 
 
-def fame_entries(team: Team, session: Session) -> list:
-    """The hall of fame as the dashboard's team page shows it (`bot.web.fame` provider)."""
-    from bot.web.fame import FameEntry
-
-    return [FameEntry(label, board.metric.value, p.place, p.name, p.value)
-            for label, boards in hall_of_fame(team.id, months=12, session=session)
-            for board in boards for p in board.placings]
-
-
 def hall_of_fame(team_id: int, *, months: int = 6, only: str | None = None,
                  session: Session) -> list[tuple[str, list[MetricChampions]]]:
     """The latest `months` months (or the one labelled `only`), newest first."""

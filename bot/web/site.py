@@ -17,6 +17,7 @@ from bot.store.tables.sales import Person, Team
 from bot.web import rights
 from bot.services import weblinks as auth
 from bot.web.board import BoardPages
+from bot.web.fame import HallOfFame
 from bot.web.feed import ChangeFeed
 from bot.web.http import COOKIE, Request, Response, html, redirect, session_cookie, static
 from bot.core.websettings import WebSettings
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class Dashboard:
-    def __init__(self, app, web: WebSettings | None = None):
+    def __init__(self, app, web: WebSettings | None = None, *, fame: HallOfFame | None = None):
         self.app = app
         self.web = web or build_settings(WebSettings, "bad dashboard settings")
+        self.fame = fame or HallOfFame()
         self.rights = rights
         self.feed = ChangeFeed(app.db, self.web.poll_seconds)
         # Open streams each hold a server thread; past this many, a board polls instead (see BoardPages).

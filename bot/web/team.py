@@ -10,7 +10,7 @@ from bot.core.metrics import ORDER
 from bot.store.tables.sales import Metric, Person, Role, Team
 from bot.core.periods import PeriodError, parse_period
 from bot.services import org
-from bot.web import charts, data, fame
+from bot.web import charts, data
 from bot.web.http import Response, html, redirect
 
 COLUMNS = ("name", "actual", "target", "percent", "projection")
@@ -77,7 +77,7 @@ class TeamPages:
         descending = req.query.get("dir", "desc" if sort != "name" else "asc") == "desc"
         rows = sorted(rows, key=lambda r: _sort_value(r, metric, sort), reverse=descending)
         with self.app.db.session() as session:
-            champions = fame.hall_of_fame(team, session=session)
+            champions = self.site.fame.periods(team, session=session)
         return html(self.site.render(
             "team.html.j2", lang, person=person, team=team, period=period, rows=rows, metric=metric,
             metrics=ORDER, sort=sort, descending=descending, columns=COLUMNS, xlsx=_openpyxl() is not None,

@@ -30,7 +30,7 @@ def test_usage_and_about_for_every_command(app):
 SAMPLES = {
     "text": "x", "fragments": ["a", "b"], "code": "c", "team": "T", "day": "2026-11-26", "days": 3,
     "count": 2, "connected": 3, "dialed": 2, "minutes": 2000, "person": "P", "command": "log", "user": "u",
-    "name": "N", "period": "2026-11", "metric": "calls",
+    "name": "N", "period": "2026-11", "metric": "calls", "errcode": "60011",
 }
 
 

@@ -14,7 +14,7 @@ from bot.delivery.errors import SendError
 from bot.schedule.jobs import monthly_champions, nudge, weekly_digest
 from bot.store.tables.sales import Activity, Deal, Leave, Metric
 from bot.core.periods import PeriodKind, period_containing
-from bot.schedule.scheduler import run_job, schedule_settings
+from bot.schedule.scheduler import run_job
 from bot.services import org, targets
 from bot.services.digest import build_digest
 from tests.schedule_helpers import RecordingSender, make_org
@@ -31,10 +31,8 @@ def sender(app, clock):
 
 @pytest.fixture(autouse=True)
 def chart_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path / "charts"))
-    schedule_settings.cache_clear()
-    yield tmp_path / "charts"
-    schedule_settings.cache_clear()
+    monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path / "charts"))  # read when a job runs
+    return tmp_path / "charts"
 
 
 def add_day(s, pid, day, dialed, now):
@@ -145,6 +143,23 @@ def test_chart_falls_back_when_no_cjk_font_is_installed(tmp_path, monkeypatch, c
         chart.cjk_font.cache_clear()
     assert path.read_bytes().startswith(b"\x89PNG")
     assert "fonts-noto-cjk" in caplog.text
+
+
+def test_the_serving_scheduler_draws_digest_charts_in_its_chart_processes(app, sender, week_data, chart_dir):
+    """`pacebot serve`'s scheduler owns a pool of chart processes, started with the first chart and shut
+    down with the scheduler; the digest drawn there carries the same PNG."""
+    from bot.schedule.scheduler import SchedulerService
+
+    service = SchedulerService(app)
+    assert service.charts._pool is None  # nothing starts before the first chart
+    try:
+        assert service.runner.run("digest", week_data.team_id) == 1
+        assert service.charts._pool is not None  # drawn in the pool's (spawned) processes
+    finally:
+        service.stop()
+    assert service.charts._pool is None
+    (_, reply, _), = sender.sent
+    assert Path(reply.image).read_bytes().startswith(b"\x89PNG") and Path(reply.image).parent == chart_dir
 
 
 def _team(app, o):
@@ -273,12 +288,14 @@ def test_scheduled_templates_escape_names(lang):
 
 
 def test_the_dashboard_shows_the_same_hall_of_fame(app, september):
-    from bot.web.fame import hall_of_fame
+    from bot.app import build_server
 
     team = _team(app, september)
     monthly_champions(app, team, app.clock())
+    server, _ = build_server(app, platforms=[])  # the dashboard as `pacebot serve` mounts it
     with app.db.session() as s:
-        [(period, entries)] = hall_of_fame(s.get(org.Team, september.team_id), session=s)
+        [(period, entries)] = server.dashboard.fame.periods(s.get(org.Team, september.team_id), session=s)
+    server.dashboard.stop()
     assert period == "2026-09"
     revenue = sorted((e.rank, e.name, e.value) for e in entries if e.metric == "revenue")
     assert revenue == [(1, "Ann", 100_000), (1, "Bob", 100_000), (3, "Cai", 50_000)]

@@ -11,10 +11,17 @@ import pytest
 from sqlmodel import select
 
 from bot.store.tables.schedule import TeamSchedule
-from bot.schedule.scheduler import LeaderLock, TeamTrigger, build_scheduler, job_id, next_runs, sync_jobs
+from bot.schedule.jobs import JobContext
+from bot.schedule.scheduler import JobRunner, LeaderLock, TeamTrigger, build_scheduler, job_id, next_runs, sync_jobs
 from tests.schedule_helpers import make_org
 
 SH, NY = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def runner(app):
+    """What a scheduling process runs jobs with, as SchedulerService builds it at start."""
+    return JobRunner(app, JobContext.load())
 
 
 def fires(trigger: TeamTrigger, start: datetime, n: int) -> list[datetime]:
@@ -73,12 +80,12 @@ def test_a_trigger_pickles_and_compares_by_its_settings():
     assert copy.get_next_fire_time(None, start) == trigger.get_next_fire_time(None, start)
 
 
-def test_job_store_has_stable_ids_and_keeps_missed_runs_across_restarts(app, clock):
+def test_job_store_has_stable_ids_and_keeps_missed_runs_across_restarts(app, clock, runner):
     o = make_org(app, reps=("Ann",))
-    first = build_scheduler(app)
+    first = build_scheduler(runner)
     first.start(paused=True)
     try:
-        sync_jobs(first, app)
+        sync_jobs(first, runner)
         ids = sorted(job.id for job in first.get_jobs())
         assert ids == [job_id(n, o.team_id) for n in ("champions", "digest", "nudge")]
         stored = {job.id: job.next_run_time for job in first.get_jobs()}
@@ -88,17 +95,17 @@ def test_job_store_has_stable_ids_and_keeps_missed_runs_across_restarts(app, clo
         first.shutdown(wait=False)
     # A restart: same ids, no duplicates, and an unchanged job keeps its stored next run (a missed one
     # is then run once within the grace time, not recomputed away).
-    second = build_scheduler(app)
+    second = build_scheduler(runner)
     second.start(paused=True)
     try:
-        sync_jobs(second, app)
+        sync_jobs(second, runner)
         assert sorted(job.id for job in second.get_jobs()) == ids
         assert {job.id: job.next_run_time for job in second.get_jobs()} == stored
         # A team's own time replaces just that job; switching a job off removes it.
         with app.db.session() as s:
             s.add(TeamSchedule(team_id=o.team_id, job="nudge", cron="30 17 * * *"))
             s.add(TeamSchedule(team_id=o.team_id, job="champions", enabled=False))
-        sync_jobs(second, app)
+        sync_jobs(second, runner)
         assert sorted(job.id for job in second.get_jobs()) == [job_id("digest", o.team_id), job_id("nudge", o.team_id)]
         nudge = second.get_job(job_id("nudge", o.team_id))
         assert nudge.trigger.cron == "30 17 * * *"
@@ -162,16 +169,15 @@ def test_team_schedules_can_be_set_from_the_command_line(app, monkeypatch, capsy
 
 @pytest.fixture
 def quick_retry(monkeypatch):
-    from bot.schedule.scheduler import schedule_settings
-
     monkeypatch.setenv("PACEBOT_SCHEDULER_RETRY", "0.05")  # a standby process looks again at once
-    schedule_settings.cache_clear()
-    yield
-    schedule_settings.cache_clear()
 
 
 def test_serve_starts_the_dispatcher_and_the_scheduler(app, quick_retry):
+    from bot.schedule.scheduler import install
+
     make_org(app, reps=("Ann",))
+    assert app.on_serve == []  # building the app (its handlers) starts nothing
+    install(app)  # what `pacebot serve` wires
     for hook in app.on_serve:
         hook()
     try:
@@ -215,13 +221,14 @@ RUNS: list[str] = []
 RAN = threading.Event()
 
 
-def record_run(name: str) -> None:
-    """A job function as the store keeps them: module-level, plain arguments."""
-    RUNS.append(name)
+def record_run(name: str, *, runner: JobRunner | None = None) -> None:
+    """A job function as the store keeps them: module-level, plain arguments; the scheduler's executor
+    adds this process's runner (no module holds the app)."""
+    RUNS.append(name if isinstance(runner, JobRunner) else f"{name} without a runner")
     RAN.set()
 
 
-def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(app):
+def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(app, runner):
     from datetime import timedelta
 
     from apscheduler.events import EVENT_JOB_MISSED
@@ -229,7 +236,7 @@ def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(ap
     RUNS.clear()
     RAN.clear()
     missed = threading.Event()
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(runner)
     scheduler.add_listener(lambda event: missed.set(), EVENT_JOB_MISSED)
     scheduler.start(paused=True)
     try:
@@ -246,3 +253,27 @@ def test_missed_runs_are_made_up_once_within_the_grace_time_and_dropped_after(ap
     finally:
         scheduler.shutdown(wait=True)
     assert RUNS == ["late"]
+
+
+def test_a_stored_team_job_runs_with_this_process_runner(app, clock, runner):
+    """The job store keeps `run_scheduled` and plain arguments; the executor supplies the app."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from bot.schedule.scheduler import run_scheduled
+    from tests.schedule_helpers import RecordingSender
+
+    app.add_sender(RecordingSender("slack", clock))
+    o = make_org(app, reps=("Ann",))
+    events, done = [], threading.Event()
+    scheduler = build_scheduler(runner)
+    scheduler.add_listener(lambda event: (events.append(event), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job(run_scheduled, "date", run_date=datetime.now(timezone.utc), args=["nudge", o.team_id],
+                          id="nudge-now")
+        scheduler.resume()
+        assert done.wait(10)
+    finally:
+        scheduler.shutdown(wait=True)
+    (event,) = events
+    assert event.exception is None and event.retval == 1  # Ann logged nothing today: one nudge

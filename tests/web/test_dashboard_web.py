@@ -234,8 +234,8 @@ def test_hall_of_fame_shows_what_a_provider_gives(app, web, monkeypatch):
     client = Client(web)
     client.sign_in(link_from(say(app, "demo-manager-1", "dashboard")))
     assert 'revenue · 李娜 · ¥262,000' in client.get("/team/1?lang=en")[2]
-    monkeypatch.setattr(fame, "PROVIDERS", [])
-    fame.register(lambda team, session: [fame.FameEntry("2026-10", "revenue", 1, "陈静", Decimal(612000)),
-                                         fame.FameEntry("2026-10", "calls", 2, "<b>x</b>", Decimal(1700))])
+    web.dashboard.fame = fame.HallOfFame([lambda team, session: [
+        fame.FameEntry("2026-10", "revenue", 1, "陈静", Decimal(612000)),
+        fame.FameEntry("2026-10", "calls", 2, "<b>x</b>", Decimal(1700))]])
     page = client.get("/team/1?lang=en")[2]
     assert "Hall of fame" in page and "陈静 · ¥612,000" in page and "&lt;b&gt;x&lt;/b&gt;" in page

@@ -3,13 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import bot.store.tables.sales  # noqa: F401  (registers the tables on SQLModel.metadata)
-import bot.store.tables.wecom  # noqa: F401
-import bot.store.tables.dingtalk  # noqa: F401
-import bot.store.tables.plan  # noqa: F401
-import bot.store.tables.dashboard  # noqa: F401,E402  (dashboard tables)
-import bot.store.tables.schedule  # noqa: F401
-import bot.store.tables.forms  # noqa: F401  (review forms)
+import bot.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
 
 config = context.config

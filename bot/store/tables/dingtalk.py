@@ -1,9 +1,9 @@
-"""DingTalk's own tables: custom group robots that carry a team's announcements, and which DingTalk
-department each synced team came from (so that a renamed department updates its team)."""
+"""DingTalk's own table: custom group robots that carry a team's announcements (its departments' links
+are in `directorylink`, see bot/models_directory.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -15,10 +15,3 @@ class DingTalkWebhook(SQLModel, table=True):
     url: str = Field(sa_column=Column(Text, nullable=False))
     secret: str = Field(sa_column=Column(Text, nullable=False))
 
-
-class DingTalkDepartment(SQLModel, table=True):
-    """A DingTalk department (dept_id) synced as a pacebot team."""
-
-    __tablename__ = "dingtalk_department"
-    dept_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    team_id: int = Field(foreign_key="team.id", index=True)

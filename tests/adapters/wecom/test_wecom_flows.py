@@ -36,9 +36,13 @@ def wecom(app, api, monkeypatch):
 
 @pytest.fixture
 def synced(app, wecom):
-    from adapters.wecom.directory import read_directory, sync_directory
+    from adapters.wecom.directory import PLATFORM, read_directory, to_records
+    from bot.services import directory
 
-    report = sync_directory(app, *read_directory(wecom.adapter.contacts))
+    with app.db.session() as session:
+        report = directory.sync(PLATFORM, *to_records(*read_directory(wecom.adapter.contacts)),
+                                defaults=directory.Defaults.from_settings(app.settings), now=app.clock(),
+                                session=session)
     assert report.counts["teams_created"] == 3 and report.counts["people_created"] == 6
     return wecom
 
@@ -87,6 +91,13 @@ def test_log_deal_announce_score_and_leaderboard_in_chinese(app, synced):
 
     with app.db.session() as s:
         assert len(s.exec(select(Deal)).all()) == 2 and len(s.exec(select(Activity)).all()) == 2
+
+
+def test_a_group_chat_wecom_refuses_says_why(app, synced):
+    synced.api.fail_next("appchat/create", 60011)  # no permission: the app's visible range is too small
+    out = say(synced, app, "zhaomin", "企微群 创建", 1)
+    assert "企业微信拒绝了这次请求（错误 60011）" in out
+    assert not synced.api.chats
 
 
 def test_menu_click_and_card_button_act_like_commands(app, synced):
@@ -190,37 +201,14 @@ def test_menu_is_created_by_the_cli(db, api, monkeypatch, capsys):
     assert "WECOM_CORP_ID" in capsys.readouterr().err
 
 
-def test_same_named_departments_and_a_hand_made_team(app):
-    from adapters.wecom.directory import sync_directory
-    from bot.services import org
-
-    with app.db.session() as s:
-        org.create_team("华东", tz="Asia/Shanghai", currency="CNY", lang="zh", now=app.clock(), session=s)
-    departments = [{"id": 1, "name": "公司", "parentid": 0}, {"id": 2, "name": "华东", "parentid": 1},
-                   {"id": 3, "name": "华南", "parentid": 1}, {"id": 4, "name": "一组", "parentid": 2},
-                   {"id": 5, "name": "一组", "parentid": 3}]
-    users = {u: {"userid": u, "name": u.upper(), "department": [d], "main_department": d, "status": 1}
-             for u, d in (("a", 2), ("b", 4), ("c", 5))}
-    report = sync_directory(app, departments, users)
-    assert report.counts["teams_linked"] == 1 and report.counts["teams_created"] == 2
-    with app.db.session() as s:
-        assert sorted(t.name for t in s.exec(select(Team)).all()) == ["华东", "华东/一组", "华南/一组"]
-    assert sync_directory(app, departments, users).counts["people_unchanged"] == 3
-
-
 def test_weekly_digest_reaches_the_manager_with_its_chart(app, synced, tmp_path, monkeypatch):
     from bot.schedule.jobs import weekly_digest
-    from bot.schedule.scheduler import schedule_settings
 
     monkeypatch.setenv("PACEBOT_CHART_DIR", str(tmp_path))
-    schedule_settings.cache_clear()
-    try:
-        with app.db.session() as s:
-            team = s.exec(select(Team).where(Team.name == "华东一部")).one()
-        assert weekly_digest(app, team, app.clock()) == 1  # to 赵敏, the department's leader
-        app.outbox.dispatch()
-    finally:
-        schedule_settings.cache_clear()
+    with app.db.session() as s:
+        team = s.exec(select(Team).where(Team.name == "华东一部")).one()
+    assert weekly_digest(app, team, app.clock()) == 1  # to 赵敏, the department's leader
+    app.outbox.dispatch()
     api = synced.api
     (upload,) = api.sent("media/upload")
     assert upload["media"]["content"].startswith(b"\x89PNG") and upload["media"]["filename"].endswith("-zh.png")
