@@ -77,7 +77,8 @@ class WeComAdapter:
             key, windows, cards, limit = f"chat:{address.id}", CHAT, False, render.APP_MARKDOWN_BYTES
             post = partial(self._to_chat, address.id)
         for body in render.messages(reply, cards=cards, markdown_bytes=limit,
-                                       buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons")):
+                                    buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons"),
+                                    short_labels=render.short_labels(self.app.i18n, reply.lang)):
             self.pacer.submit(key, windows, partial(self._call, post, body))
         image = self._read_image(reply.image, robot=robot) if reply.image else None
         if image is not None:  # one more message to the same recipient, after the text, at the same pace
