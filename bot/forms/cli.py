@@ -28,6 +28,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_check(args, settings: Settings) -> int:
+    from adapters.slack.form_modal import modal_problems
     from bot.forms.definition import FORMS_DIR, FormError, load_file
 
     files = [Path(f) for f in args.files] or sorted(FORMS_DIR.glob("*.yaml"))
@@ -38,6 +39,12 @@ def cmd_check(args, settings: Settings) -> int:
         except FormError as exc:
             bad += 1
             for where, why in exc.problems:
+                print(f"{path}: {where}: {why}", file=sys.stderr)
+            continue
+        slack = modal_problems(form)  # valid, but Slack would refuse the form's modal
+        if slack:
+            bad += 1
+            for where, why in slack:
                 print(f"{path}: {where}: {why}", file=sys.stderr)
             continue
         print(f"{path}: ok ({form.id}, {len(form.questions)} questions, {form.schedule.period}ly)")
