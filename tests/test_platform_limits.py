@@ -230,3 +230,24 @@ def test_dingtalk_refuses_a_body_over_20000_bytes_with_460101(app, fake, dt_sett
     parts = [s.msg_param for s in fake.to("/v1.0/robot/groupMessages/send")]
     assert len(parts) >= 4 and all(len(p["text"]) <= 3000 for p in parts)
     assert squeeze("".join(p["text"] for p in parts)) == squeeze("长" + "".join(Reply(text=long).sections()))
+
+
+def test_slack_parts_keep_the_header_first_the_buttons_last_and_50_blocks_each():
+    from adapters.slack import render
+
+    # Many short sections are merged into fewer blocks rather than filling 50 with dividers.
+    many = Reply(text="\n---\n".join(f"part {n}" for n in range(80)), title="Many", buttons=[Button("Me", "me")])
+    (only,) = render.messages(many)
+    assert [b["type"] for b in only["blocks"]] == ["header", "section", "actions"]
+    assert only["blocks"][1]["text"]["text"] == "\n\n".join(f"part {n}" for n in range(80))
+    # Long sections go over several messages: the header opens the first, the buttons close the last.
+    long = Reply(text="\n---\n".join(f"part {n} " + "x" * 2500 for n in range(10)), title="Long",
+                 buttons=[Button("Me", "me")])
+    parts = render.messages(long)
+    assert len(parts) == 3 and all(render.block_text_length(p["blocks"]) <= render.MAX_MESSAGE_TEXT for p in parts)
+    assert parts[0]["blocks"][0]["type"] == "header" and parts[1]["blocks"][0]["type"] == "section"
+    assert parts[-1]["blocks"][-1]["type"] == "actions" and parts[0]["blocks"][-1]["type"] == "section"
+    shown = [b["text"]["text"] for p in parts for b in p["blocks"] if b["type"] == "section"]
+    assert shown == [f"part {n} " + "x" * 2500 for n in range(10)]
+    assert render.messages(Reply(text="short"))[0]["blocks"] == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "short"}}]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.chunks import by_chars, split_lines
+from bot.chunks import by_chars, pack, split_lines
 from bot.i18n import escape_md, unescape_md
 from bot.messages import Button, Reply
 
@@ -156,10 +156,14 @@ def messages(reply: Reply, *, max_text: int = MAX_MESSAGE_TEXT) -> list[dict]:
     extras = [b for b in (header, actions) if b is not None]
     budget = max(max_text - block_text_length(extras), 1)
     room = MAX_BLOCKS - len(extras)
+    fits = by_chars(min(MAX_SECTION, budget))
+    sections = [split_lines(to_mrkdwn(s, mentions), fits) for s in reply.sections()]
+    if sum(len(pieces) for pieces in sections) * 2 - 1 > room:
+        # Many short sections: merged into fewer blocks, without dividers (as many as one message holds).
+        sections = [[piece] for piece in pack(["\n".join(pieces) for pieces in sections], fits)]
     groups: list[list[str | None]] = [[]]  # pieces of mrkdwn per message; None marks a divider
     used = 0
-    for i, section in enumerate(reply.sections()):
-        pieces = split_lines(to_mrkdwn(section, mentions), by_chars(min(MAX_SECTION, budget)))
+    for i, pieces in enumerate(sections):
         for j, piece in enumerate(pieces):
             divider = i > 0 and j == 0 and bool(groups[-1])
             if groups[-1] and (used + len(piece) > budget or len(groups[-1]) + 1 + divider > room):
