@@ -251,3 +251,29 @@ def test_slack_parts_keep_the_header_first_the_buttons_last_and_50_blocks_each()
     assert shown == [f"part {n} " + "x" * 2500 for n in range(10)]
     assert render.messages(Reply(text="short"))[0]["blocks"] == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "short"}}]
+
+
+def test_dingtalk_custom_robot_counts_every_part_and_goes_on_from_where_it_stopped(app, fake, dt_settings):
+    """A long announcement to a custom robot with 16 of its 20 a minute used: four parts go, the rest
+    wait a minute and then follow from part 5; nothing twice, DingTalk's ten-minute block never hit."""
+    from adapters.dingtalk.webhooks import set_webhook
+    from bot.app import Address
+    from tests.dingtalk_fake import ROBOT_SECRET
+    from tests.dingtalk_support import seed
+
+    adapter = make_adapter(app, dt_settings)
+    team_id = seed(app)
+    with app.db.session() as session:
+        set_webhook("East", fake.robot_webhook, ROBOT_SECRET, session=session)
+    robot = Address("dingtalk", f"webhook:{team_id}", False, "custom robot")
+    for n in range(16):
+        adapter.send(robot, Reply(text=f"deal {n}"), None)
+    sections = [f"**第 {n} 节**\n" + f"第{n}节的内容" * 400 for n in range(6)]
+    adapter.send(robot, Reply(text="\n---\n".join(sections), title="播报"), None)
+    parts = [s.body["markdown"]["text"] for s in fake.to("/robot/send") if s.body["msgtype"] == "markdown"]
+    assert len(parts) == 4 and len(adapter.held) == 1  # 16 + 4 = 20 in the minute
+    app.clock.advance(minutes=1)
+    adapter.flush_due()
+    parts = [s.body["markdown"]["text"] for s in fake.to("/robot/send") if s.body["msgtype"] == "markdown"]
+    assert len(parts) == 6 and len(adapter.held) == 0 and fake.robot_throttled_until is None
+    assert squeeze("".join(parts)) == squeeze("播报" + "".join(sections))

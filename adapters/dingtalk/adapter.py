@@ -170,12 +170,17 @@ class DingTalkAdapter:
         self._hold(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
         return False
 
-    def _send_parts(self, reply: Reply, parts: list[Rendered], send_one) -> bool:
+    def _send_parts(self, reply: Reply, parts: list[Rendered], send_one, pace=None) -> bool:
         """Each part in order from the first not yet sent; False (and the rest kept for later) when
-        `send_one` answers False. A raise also keeps the place, for the held reply's next try."""
+        `send_one` answers False. A raise also keeps the place, for the held reply's next try.
+        `pace()` gives the seconds until one more message may go, asked before every part but the
+        first of this try (whose turn the caller took): each part counts against a robot's rate."""
         with self._progress_lock:
             start = self._progress.get(id(reply), (reply, 0))[1]
         for n in range(start, len(parts)):
+            if pace is not None and n > start and (wait := pace()) > 0:
+                raise SendError(f"DingTalk: part {n + 1} of {len(parts)} waits for the robot's rate",
+                                retry_after=wait)
             try:
                 sent = send_one(parts[n])
             except SendError as exc:
@@ -254,7 +259,8 @@ class DingTalkAdapter:
         if reply.image:
             parts[-1] = self._with_public_image(parts[-1], reply, address)
         self._send_parts(reply, parts, lambda part: self.api.webhook(
-            signed_webhook_url(url, secret, now_ms=self.now_ms()), part.webhook()))
+            signed_webhook_url(url, secret, now_ms=self.now_ms()), part.webhook()),
+            pace=lambda: self.limiter.acquire(address.id, self._per_minute(address)))
 
     def _with_public_image(self, rendered: Rendered, reply: Reply, address: Address) -> Rendered:
         """A custom robot cannot take an upload: the picture goes in as markdown only when it already
