@@ -1,6 +1,10 @@
 """Long texts cut into pieces a platform accepts, at the most natural place that works: between
 sections first, then between lines, and only a single over-long line is cut inside (never inside a
-character). Nothing is dropped and the order is kept: joining the pieces gives back the text.
+character). Nothing but the line breaks at the cuts is dropped, and the order is kept.
+
+A reply sent as several messages can fail part-way: `parts_sent_on_error` marks the error with how many
+parts had gone (`parts_sent`), and adapters' `send(..., start_part=n)` starts a retry there, so that
+the parts that went are not sent twice.
 
 `fits(text)` says whether one piece is small enough; platforms count differently (Slack characters,
 WeCom UTF-8 bytes, DingTalk characters and escaped JSON bytes), so each adapter brings its own.
@@ -8,7 +12,8 @@ WeCom UTF-8 bytes, DingTalk characters and escaped JSON bytes), so each adapter 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 Fits = Callable[[str], bool]
 
@@ -81,3 +86,15 @@ def _longest_prefix(line: str, fits: Fits) -> int:
             hi = mid - 1
     space = line.rfind(" ", 0, lo)
     return space + 1 if space > lo // 2 else lo
+
+
+@contextmanager
+def parts_sent_on_error(sent: int) -> Iterator[None]:
+    """An error raised inside says that `sent` parts went before it (`exc.parts_sent`), unless it
+    already says so."""
+    try:
+        yield
+    except Exception as exc:
+        if not hasattr(exc, "parts_sent"):
+            exc.parts_sent = sent
+        raise

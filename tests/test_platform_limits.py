@@ -277,3 +277,35 @@ def test_dingtalk_custom_robot_counts_every_part_and_goes_on_from_where_it_stopp
     parts = [s.body["markdown"]["text"] for s in fake.to("/robot/send") if s.body["msgtype"] == "markdown"]
     assert len(parts) == 6 and len(adapter.held) == 0 and fake.robot_throttled_until is None
     assert squeeze("".join(parts)) == squeeze("播报" + "".join(sections))
+
+
+# -- a failure part-way ----------------------------------------------------------------------------
+def three_parts() -> Reply:
+    return Reply(text="\n---\n".join(f"part {n} " + "z" * 9000 for n in range(3)))
+
+
+def test_slack_part_2_of_3_rate_limited_says_so_and_a_retry_starts_there(slack):
+    from bot.app import Address
+    from bot.delivery import SendError
+
+    slack.fake.fail("chat.postMessage", 429, times=3, retry_after=0, after=1)  # slack_sdk retries twice
+    reply = three_parts()
+    with pytest.raises(SendError) as info:
+        slack.adapter.send(Address("slack", "C0SALES01", False), reply, None)
+    assert info.value.retry_after is not None and info.value.parts_sent == 1
+    slack.adapter.send(Address("slack", "C0SALES01", False), reply, None, start_part=info.value.parts_sent)
+    ok = [c.args for c in slack.fake.sent("chat.postMessage") if c.args["_status"] == 200]
+    assert [p["blocks"][0]["text"]["text"][:6] for p in ok] == ["part 0", "part 1", "part 2"]  # once each, in order
+
+
+def test_wecom_part_2_rate_limited_says_so_and_a_retry_starts_there(app, wecom):
+    from bot.app import Address
+    from bot.delivery import SendError
+
+    wecom.api.fail_next("message/send", 45009, after=1)
+    reply = Reply(text="\n---\n".join(f"**part {n}** " + "z" * 1900 for n in range(3)))
+    with pytest.raises(SendError) as info:
+        wecom.adapter.send(Address("wecom", "ann", True), reply, None)
+    assert info.value.retry_after and info.value.parts_sent == 1
+    wecom.adapter.send(Address("wecom", "ann", True), reply, None, start_part=info.value.parts_sent)
+    assert [t[:10] for t in wecom.api.texts(touser="ann")] == ["**part 0**", "**part 1**", "**part 2**"]

@@ -96,8 +96,9 @@ class FakeWeComAPI:
     def expire_tokens(self) -> None:
         self.valid_tokens.clear()
 
-    def fail_next(self, endpoint: str, errcode: int, times: int = 1) -> None:
-        self.failures[endpoint].extend([errcode] * times)
+    def fail_next(self, endpoint: str, errcode: int, times: int = 1, *, after: int = 0) -> None:
+        """The next `times` calls to `endpoint` (after `after` that succeed) answer `errcode`."""
+        self.failures[endpoint].extend([0] * after + [errcode] * times)
 
     def sent(self, endpoint: str) -> list[dict]:
         return [r["body"] for r in self.requests if r["endpoint"] == endpoint]
@@ -128,8 +129,8 @@ class FakeWeComAPI:
                     return self._error(93000)
             elif query.get("access_token") not in self.valid_tokens:
                 return self._error(42001)
-            if self.failures[endpoint]:
-                return self._error(self.failures[endpoint].popleft())
+            if self.failures[endpoint] and (code := self.failures[endpoint].popleft()):  # 0: this one succeeds
+                return self._error(code)
             if error := size_error(endpoint, body):
                 return error
             answer = getattr(self, "_" + endpoint.replace("/", "_"))(query, body)

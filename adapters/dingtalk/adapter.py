@@ -19,6 +19,7 @@ from adapters.dingtalk.parse import PLATFORM, parse
 from adapters.dingtalk.render import Rendered, render_parts
 from adapters.dingtalk.signing import signed_webhook_url, verify
 from bot.app import Address, App
+from bot.chunks import parts_sent_on_error
 from bot.delivery import SendError
 from bot.messages import Incoming, Reply
 from bot.models_dingtalk import DingTalkWebhook
@@ -98,9 +99,13 @@ class DingTalkAdapter:
         return incoming
 
     # -- outbound ---------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
         """Send now, or hold it when a limit is reached; raises SendError only when it cannot even be
-        held (`retry_after`) or can never go (`permanent`)."""
+        held (`retry_after`) or can never go (`permanent`). `start_part`: the first part to send of a
+        reply in several (a retry after an error that said `parts_sent`)."""
+        if start_part:
+            with self._progress_lock:
+                self._progress[id(reply)] = (reply, start_part)
         key = address.id
         if self.held.waiting_for(key):
             self._hold(address, reply, origin, 0.0)
@@ -182,7 +187,8 @@ class DingTalkAdapter:
                 raise SendError(f"DingTalk: part {n + 1} of {len(parts)} waits for the robot's rate",
                                 retry_after=wait)
             try:
-                sent = send_one(parts[n])
+                with parts_sent_on_error(n):
+                    sent = send_one(parts[n])
             except SendError as exc:
                 if exc.permanent:  # the reply will not come back: forget its place
                     with self._progress_lock:

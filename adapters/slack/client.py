@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
+from bot.chunks import parts_sent_on_error
 from bot.delivery import SendError
 from bot.messages import Incoming, Reply
 
@@ -118,8 +119,10 @@ class SlackSender:
                 raise send_error(exc) from exc
         return self._ims[user_id]
 
-    def post(self, channel: str, reply: Reply, *, direct: bool = False, thread_ts: str | None = None) -> None:
-        """The reply as one message, or several in order when it is too big for one (render.messages)."""
+    def post(self, channel: str, reply: Reply, *, direct: bool = False, thread_ts: str | None = None,
+             start_part: int = 0) -> None:
+        """The reply as one message, or several in order when it is too big for one (render.messages),
+        from part `start_part` on. A SendError after some parts went says how many (`parts_sent`)."""
         if direct and not channel.startswith("D"):
             channel = self.im_channel(channel)
         if self._already_sent(reply.key, channel):
@@ -128,17 +131,18 @@ class SlackSender:
         parts = render.messages(reply)
         for n, part in enumerate(parts):
             # A keyed reply retried in this process skips the parts that went before (part 2 of 3 got
-            # a 429: part 1 is not posted twice). Across processes a retry starts again from part 1.
+            # a 429: part 1 is not posted twice), as does a retry that says where to start.
             part_key = f"{reply.key}#{n}" if reply.key is not None and len(parts) > 1 else None
-            if part_key is not None and self._already_sent(part_key, channel):
+            if n < start_part or (part_key is not None and self._already_sent(part_key, channel)):
                 continue
             self.pacer.wait(channel)
-            try:
-                self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **part)
-            except SlackApiError as exc:
-                raise send_error(exc) from exc
-            except OSError as exc:  # the network, after slack_sdk's own retries
-                raise SendError(f"slack: {exc}") from exc
+            with parts_sent_on_error(n):
+                try:
+                    self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **part)
+                except SlackApiError as exc:
+                    raise send_error(exc) from exc
+                except OSError as exc:  # the network, after slack_sdk's own retries
+                    raise SendError(f"slack: {exc}") from exc
             self._mark_sent(part_key, channel)
         self._mark_sent(reply.key, channel)
         if reply.image:
@@ -153,18 +157,21 @@ class SlackSender:
         except Exception as exc:
             log.warning("slack: image %s to %s not uploaded: %s", reply.image, channel, exc)
 
-    def respond(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
+    def respond(self, origin: Incoming, reply: Reply, *, public: bool, start_part: int = 0) -> None:
         """Answer a slash command or a button where it was used: only the person sees it, unless public.
         A reply in several parts takes one of the response_url's five posts per part."""
         url = origin.extra["response_url"]
-        for part in render.messages(reply):
+        for n, part in enumerate(render.messages(reply)):
+            if n < start_part:
+                continue
             with self._sent_lock:
                 uses = self._responses.get(url, 0)
                 self._responses[url] = uses + 1
                 while len(self._responses) > 10000:  # a response_url lives 30 minutes; old ones can go
                     self._responses.popitem(last=False)
-            if uses >= RESPONSE_URL_USES or not self._respond_once(url, origin, part, public=public):
-                self._ephemeral(origin, part, public=public)
+            with parts_sent_on_error(n):
+                if uses >= RESPONSE_URL_USES or not self._respond_once(url, origin, part, public=public):
+                    self._ephemeral(origin, part, public=public)
         if reply.image:  # an ephemeral answer cannot hold a file: the chart goes to the channel or the DM
             self.upload_image(origin.channel_id if public else self.im_channel(origin.user_id), reply)
 

@@ -72,12 +72,12 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
 
-    def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None):
-        """The next `times` calls of `method` answer `status` (429 with Retry-After, a 5xx, or a 404 for an
-        expired response_url)."""
+    def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None, after: int = 0):
+        """The next `times` calls of `method` (after `after` that succeed) answer `status` (429 with
+        Retry-After, a 5xx, or a 404 for an expired response_url)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self.failures.setdefault(method, []).extend([(status, headers)] * times)
+            self.failures.setdefault(method, []).extend([(200, {})] * after + [(status, headers)] * times)
 
     def response_url(self, name: str) -> str:
         return f"{self.url}/response/{name}"
