@@ -58,23 +58,7 @@ def slack_mentions(reply: Reply) -> dict[str, str]:
 
 def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
     """Pieces of at most `limit` characters, cut at line ends where possible."""
-    pieces, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one very long line: cut it hard
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return [p for p in pieces if p.strip()]
+    return split_lines(text, by_chars(limit))
 
 
 def button_elements(buttons: list[Button], prefix: str = "pace_cmd") -> list[dict]:

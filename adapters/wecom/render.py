@@ -17,7 +17,7 @@ import re
 import uuid
 from dataclasses import replace
 
-from bot.chunks import by_bytes, pack
+from bot.chunks import by_bytes, pack, split_lines
 from bot.i18n import unescape_md
 from bot.messages import Button, Reply
 
@@ -70,22 +70,7 @@ def body_markdown(reply: Reply) -> str:
 
 def split_bytes(text: str, limit: int) -> list[str]:
     """Pieces of at most `limit` UTF-8 bytes, cut at line ends where possible."""
-    pieces, current = [], ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode()) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while len(line.encode()) > limit:  # one line longer than a whole message
-            cut = len(line.encode()[:limit].decode("utf-8", "ignore"))
-            pieces.append(line[:cut])
-            line = line[cut:]
-        current = line
-    if current:
-        pieces.append(current)
-    return pieces
+    return split_lines(text, by_bytes(limit))
 
 
 def messages(reply: Reply, *, cards: bool, markdown_bytes: int = APP_MARKDOWN_BYTES,
