@@ -309,3 +309,16 @@ def test_wecom_part_2_rate_limited_says_so_and_a_retry_starts_there(app, wecom):
     assert info.value.retry_after and info.value.parts_sent == 1
     wecom.adapter.send(Address("wecom", "ann", True), reply, None, start_part=info.value.parts_sent)
     assert [t[:10] for t in wecom.api.texts(touser="ann")] == ["**part 0**", "**part 1**", "**part 2**"]
+
+
+def test_slack_a_long_slash_command_answer_takes_one_response_url_post_per_part(slack):
+    from bot.messages import Incoming
+
+    origin = Incoming(platform="slack", user_id="U0REP0001", text="team", channel_id="C0SALES01", is_direct=False,
+                      extra={"response_url": slack.fake.response_url("cmd-long"), "command": "/pace"})
+    slack.adapter.respond(origin, three_parts(), public=False)
+    posts = [c.args for c in slack.fake.sent("response_url")]
+    assert len(posts) == 3 and all(p["response_type"] == "ephemeral" for p in posts)
+    assert all(block_text(p["blocks"]) <= 12000 and len(p["blocks"]) <= 50 for p in posts)
+    assert [p["blocks"][0]["text"]["text"][:6] for p in posts] == ["part 0", "part 1", "part 2"]
+    assert slack.fake.sent("chat.postMessage") == []  # private stays private
