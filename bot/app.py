@@ -126,6 +126,7 @@ PLATFORMS = {
     "dingtalk": "adapters.dingtalk",
 }
 CLI_EXTENSIONS = ("adapters.wecom.cli", "adapters.dingtalk.cli")  # platforms' own `pacebot` commands
+FORM_CHECKS = ("adapters.slack.form_modal",)  # `modal_problems(form)`: what a platform cannot show of a form
 
 
 def build_app(settings: Settings, *, upgrade: bool = True, senders: bool = False, console: bool = False) -> App:
@@ -200,6 +201,13 @@ class Wiring:
         import importlib
 
         return [importlib.import_module(name) for name in CLI_EXTENSIONS]
+
+    @staticmethod
+    def form_checks():
+        """Each platform's check of a review form against what it can show (`pacebot forms check`)."""
+        import importlib
+
+        return [importlib.import_module(name).modal_problems for name in FORM_CHECKS]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """A local stand-in for DingTalk: api.dingtalk.com, oapi.dingtalk.com, sessionWebhooks and custom
 group robot webhooks on one HTTP server (127.0.0.1, port 0, in a thread). It answers as DingTalk does,
 records what the bot sent, and can refuse: expired tokens, flow-controlled staff, a custom robot sending
-over 20 a minute (errcode 130101 with HTTP 200, then ten minutes of refusals), a failing media upload."""
+over 20 a minute (errcode 130101 with HTTP 200, then ten minutes of refusals), a failing media upload,
+and a message body over 20,000 bytes (errcode 460101 on a webhook, as DingTalk answers it; the OpenAPI's
+answer to that is not documented, so the fake gives its usual 400 InvalidParameter)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 APP_KEY, APP_SECRET, ROBOT_CODE = "dingtestkey", "test-app-secret-0123456789", "dingtestrobot"
 ROBOT_TOKEN, ROBOT_SECRET = "a" * 64, "SEC" + "b" * 64
+MAX_BODY_BYTES = 20000
+TOO_BIG = {"errcode": 460101, "errmsg": "description: body 大小不合法;solution:请保持大小在 20000bytes 以内;"}
 
 
 @dataclass
@@ -129,6 +133,11 @@ class FakeDingTalk:
     def route(self, method: str, raw_path: str, headers: dict, body: dict):
         parts = urlsplit(raw_path)
         path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+        too_big = int(headers.get("Content-Length") or 0) > MAX_BODY_BYTES and "multipart" not in body
+        if too_big and path in ("/robot/send", "/robot/sendBySession"):
+            return 200, dict(TOO_BIG)
+        if too_big and path.startswith("/v1.0/robot/"):
+            return 400, {"code": "InvalidParameter", "message": "body is too large", "requestid": "r-big"}
         with self.lock:
             if path == "/v1.0/oauth2/accessToken":
                 if body != {"appKey": APP_KEY, "appSecret": APP_SECRET}:

@@ -32,6 +32,13 @@ ERRORS = {42001: "access_token expired", 40014: "invalid access_token", 45009: "
           40004: "invalid media type", 40005: "invalid file type", 40007: "invalid media_id",
           41001: "missing media", 44001: "empty media data", 40009: "invalid image size or md5"}
 PNG, JPEG = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
+# Content sizes in UTF-8 bytes, per endpoint and msgtype. WeCom refuses more with errcode 40058
+# ("markdown.content exceed max length 4096. invalid Request Parameter", as a robot answers it);
+# an app's text over 2,048 bytes it cuts silently, which the fake refuses too, since a cut loses text.
+SIZE_LIMITS = {"message/send": {"text": 2048, "markdown": 2048},
+               "appchat/send": {"text": 2048, "markdown": 2048},
+               "webhook/send": {"text": 2048, "markdown": 4096}}
+CARD_BUTTON_TEXT = 10  # characters WeCom shows of a template card button's text
 
 
 class FakeWeComAPI:
@@ -89,8 +96,9 @@ class FakeWeComAPI:
     def expire_tokens(self) -> None:
         self.valid_tokens.clear()
 
-    def fail_next(self, endpoint: str, errcode: int, times: int = 1) -> None:
-        self.failures[endpoint].extend([errcode] * times)
+    def fail_next(self, endpoint: str, errcode: int, times: int = 1, *, after: int = 0) -> None:
+        """The next `times` calls to `endpoint` (after `after` that succeed) answer `errcode`."""
+        self.failures[endpoint].extend([0] * after + [errcode] * times)
 
     def sent(self, endpoint: str) -> list[dict]:
         return [r["body"] for r in self.requests if r["endpoint"] == endpoint]
@@ -121,8 +129,10 @@ class FakeWeComAPI:
                     return self._error(93000)
             elif query.get("access_token") not in self.valid_tokens:
                 return self._error(42001)
-            if self.failures[endpoint]:
-                return self._error(self.failures[endpoint].popleft())
+            if self.failures[endpoint] and (code := self.failures[endpoint].popleft()):  # 0: this one succeeds
+                return self._error(code)
+            if error := size_error(endpoint, body):
+                return error
             answer = getattr(self, "_" + endpoint.replace("/", "_"))(query, body)
             if method == "POST":
                 self.requests.append({"endpoint": endpoint, "query": query, "body": body})
@@ -205,6 +215,18 @@ class FakeWeComAPI:
     def _user_list(self, query, body):
         dept = int(query["department_id"])
         return {"errcode": 0, "errmsg": "ok", "userlist": [u for u in self.users if dept in u["department"]]}
+
+
+def size_error(endpoint: str, body: dict | None) -> dict | None:
+    """WeCom's answer to a text or markdown message over its size, or None."""
+    kind = (body or {}).get("msgtype")
+    limit = SIZE_LIMITS.get(endpoint, {}).get(kind)
+    if limit is None:
+        return None
+    content = body[kind].get("content", "")
+    if len(content.encode("utf-8")) > limit:
+        return {"errcode": 40058, "errmsg": f"{kind}.content exceed max length {limit}. invalid Request Parameter"}
+    return None
 
 
 def multipart(content_type: str, raw: bytes) -> dict[str, dict]:

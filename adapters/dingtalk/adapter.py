@@ -18,9 +18,10 @@ from adapters.dingtalk.api import DingTalkApi, Throttled
 from adapters.dingtalk.config import DingTalkSettings
 from adapters.dingtalk.limits import ROBOT_PENALTY, ROBOT_PER_MINUTE, HeldQueue, SendLimiter
 from adapters.dingtalk.parse import PLATFORM, parse
-from adapters.dingtalk.render import Rendered, render
+from adapters.dingtalk.render import Rendered, render_parts
 from adapters.dingtalk.signing import signed_webhook_url, verify
 from bot.delivery.addressing import Address
+from bot.core.chunks import parts_sent_on_error
 from bot.delivery.errors import SendError
 from bot.chat.messages import Incoming, Reply
 from bot.store.tables.dingtalk import DingTalkWebhook
@@ -45,6 +46,10 @@ class DingTalkAdapter:
         self.api = DingTalkApi(settings, app.db, app.clock, http=http)
         self.limiter = SendLimiter(app.clock)
         self.held = HeldQueue(app.clock)
+        # Parts of a long reply already sent, by the reply object (a held reply is the same object), so
+        # that a reply stopped at part 2 of 3 (throttled) goes on from part 2, not from part 1 again.
+        self._progress: dict[int, tuple[Reply, int]] = {}
+        self._progress_lock = threading.Lock()
         self.stream = None
         self._stop = threading.Event()
         self._resender: threading.Thread | None = None
@@ -99,9 +104,13 @@ class DingTalkAdapter:
         return incoming
 
     # -- outbound ---------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
         """Send now, or hold it when a limit is reached; raises SendError only when it cannot even be
-        held (`retry_after`) or can never go (`permanent`)."""
+        held (`retry_after`) or can never go (`permanent`). `start_part`: the first part to send of a
+        reply in several (a retry after an error that said `parts_sent`)."""
+        if start_part:
+            with self._progress_lock:
+                self._progress[id(reply)] = (reply, start_part)
         key = address.id
         if self.held.waiting_for(key):
             self._hold(address, reply, origin, 0.0)
@@ -135,13 +144,14 @@ class DingTalkAdapter:
                 return  # its picture, if any, went inside the text
             elif (webhook := self._session_webhook(address, origin)) is not None:
                 no_at = (lambda m: None) if address.is_direct else None  # @ only means something in a group
-                self.api.webhook(webhook, render(reply, staff_id_of=no_at).webhook())
+                self._send_parts(reply, render_parts(reply, staff_id_of=no_at),
+                                 lambda part: self.api.webhook(webhook, part.webhook()))
             elif address.is_direct:
                 if not self._send_direct(address, reply, origin, attempts):
                     return  # held, picture and all
             else:
-                key_, param = render(reply).openapi()
-                self._robot_send(address, key_, param)
+                self._send_parts(reply, render_parts(reply),
+                                 lambda part: self._robot_send(address, *part.openapi()))
         except Throttled:
             self.limiter.throttle(key, ROBOT_PENALTY)
             self._hold(address, reply, origin, ROBOT_PENALTY, attempts + 1)
@@ -164,11 +174,42 @@ class DingTalkAdapter:
 
     def _send_direct(self, address: Address, reply: Reply, origin: Incoming | None, attempts: int) -> bool:
         """False when DingTalk flow-controlled the person and the message is held for later."""
-        msg_key, param = render(reply, staff_id_of=lambda m: None).openapi()
-        if self._robot_send(address, msg_key, param):
+        parts = render_parts(reply, staff_id_of=lambda m: None)
+        if self._send_parts(reply, parts, lambda part: self._robot_send(address, *part.openapi())):
             return True
         self._hold(address, reply, origin, FLOW_CONTROL_RETRY, attempts + 1)
         return False
+
+    def _send_parts(self, reply: Reply, parts: list[Rendered], send_one, pace=None) -> bool:
+        """Each part in order from the first not yet sent; False (and the rest kept for later) when
+        `send_one` answers False. A raise also keeps the place, for the held reply's next try.
+        `pace()` gives the seconds until one more message may go, asked before every part but the
+        first of this try (whose turn the caller took): each part counts against a robot's rate."""
+        with self._progress_lock:
+            start = self._progress.get(id(reply), (reply, 0))[1]
+        for n in range(start, len(parts)):
+            if pace is not None and n > start and (wait := pace()) > 0:
+                raise SendError(f"DingTalk: part {n + 1} of {len(parts)} waits for the robot's rate",
+                                retry_after=wait)
+            try:
+                with parts_sent_on_error(n):
+                    sent = send_one(parts[n])
+            except SendError as exc:
+                if exc.permanent:  # the reply will not come back: forget its place
+                    with self._progress_lock:
+                        self._progress.pop(id(reply), None)
+                raise
+            if sent is False:
+                done = False
+                break
+            with self._progress_lock:
+                self._progress[id(reply)] = (reply, n + 1)
+        else:
+            done = True
+        if done:
+            with self._progress_lock:
+                self._progress.pop(id(reply), None)
+        return done
 
     def _robot_send(self, address: Address, msg_key: str, param: str) -> bool:
         """One robot OpenAPI message: 1:1 batchSend to a person, or group send; False when flow-controlled."""
@@ -225,10 +266,12 @@ class DingTalkAdapter:
             url, secret = (hook.url, hook.secret) if hook else (None, None)
         if url is None:
             raise SendError(f"team {team_id} has no DingTalk custom robot any more", permanent=True)
-        rendered = render(reply)
+        parts = render_parts(reply)
         if reply.image:
-            rendered = self._with_public_image(rendered, reply, address)
-        self.api.webhook(signed_webhook_url(url, secret, now_ms=self.now_ms()), rendered.webhook())
+            parts[-1] = self._with_public_image(parts[-1], reply, address)
+        self._send_parts(reply, parts, lambda part: self.api.webhook(
+            signed_webhook_url(url, secret, now_ms=self.now_ms()), part.webhook()),
+            pace=lambda: self.limiter.acquire(address.id, self._per_minute(address)))
 
     def _with_public_image(self, rendered: Rendered, reply: Reply, address: Address) -> Rendered:
         """A custom robot cannot take an upload: the picture goes in as markdown only when it already

@@ -1,6 +1,11 @@
 """A neutral `Reply` into DingTalk's forms: an ActionCard when it has buttons, markdown when it has a
 title or formatting, plain text otherwise. One `Rendered` serves both the webhook JSON (sessionWebhook,
-custom robot) and the robot OpenAPI's msgKey/msgParam."""
+custom robot) and the robot OpenAPI's msgKey/msgParam.
+
+A long reply is several messages (`render_parts`), cut between sections, then between lines, each at
+most 3,000 characters of text: DingTalk shows markdown past about 3,500 characters as plain text, and a
+custom robot refuses a body over 20,000 bytes (errcode 460101); requests sends non-ASCII as \\uXXXX
+escapes, six bytes a character, so the escaped text is held under 16,000 bytes as well."""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from bot.core.chunks import pack
 from bot.chat.i18n import unescape_md
 from bot.chat.messages import Reply
 
 MAX_BUTTONS = 5  # the OpenAPI's largest sampleActionCardN
+MAX_TEXT_CHARS = 3000  # of one message's text; markdown stops rendering at about 3,500
+MAX_TEXT_JSON = 16000  # bytes of the text as JSON with ASCII escapes, well within a body's 20,000
 _MARKUP = re.compile(r"\*\*|`|^- |^\d+\. ", re.M)
 
 
@@ -62,8 +70,20 @@ def button_url(command: str) -> str:
     return "dtmd://dingtalkclient/sendMessage?content=" + quote(command, safe="")
 
 
+def fits(text: str) -> bool:
+    """Whether one message's text is within DingTalk's sizes (see the module's note)."""
+    return len(text) <= MAX_TEXT_CHARS and len(json.dumps(text)) <= MAX_TEXT_JSON
+
+
 def render(reply: Reply, *, staff_id_of=None) -> Rendered:
-    """`staff_id_of(mention)` gives the DingTalk userid to @ (webhooks only), or None."""
+    """The whole reply as one message, whatever its size (`render_parts` keeps within DingTalk's)."""
+    return render_parts(reply, staff_id_of=staff_id_of, fits=lambda text: True)[0]
+
+
+def render_parts(reply: Reply, *, staff_id_of=None, fits=fits) -> list[Rendered]:
+    """The reply as one message or several, in order, each within `fits`. The first carries the
+    @-mentions, the last the buttons; each has the reply's title (what a notification shows).
+    `staff_id_of(mention)` gives the DingTalk userid to @ (webhooks only), or None."""
     sections = reply.sections()
     buttons = reply.buttons[:MAX_BUTTONS]
     extra = reply.buttons[MAX_BUTTONS:]
@@ -72,15 +92,21 @@ def render(reply: Reply, *, staff_id_of=None) -> Rendered:
                               for m in reply.mentions) if uid]
     title = _plain(reply.title) if reply.title else _title_from(sections)
     if not rich:
-        return Rendered("text", title, _plain("\n\n".join(sections)), at_user_ids=at_ids)
-    body = "\n\n".join(_markdown(s) for s in sections)
-    if reply.title:
-        body = f"#### {_plain(reply.title)}\n\n{body}"
+        pieces = pack([_plain(s) for s in sections], fits) or [""]
+        return [Rendered("text", title, piece, at_user_ids=at_ids if n == 0 else [])
+                for n, piece in enumerate(pieces)]
+    parts = [f"#### {_plain(reply.title)}"] if reply.title else []
+    parts.extend(_markdown(s) for s in sections)
     if extra:  # past what a card holds: numbered lines the person can type
-        body += "\n\n" + "\n".join(f"- {b.label}: `{b.command}`" for b in extra)
+        parts.append("\n".join(f"- {b.label}: `{b.command}`" for b in extra))
+    pieces = pack(parts, fits) or [""]
+    out = [Rendered("markdown", title, piece, at_user_ids=at_ids if n == 0 else [])
+           for n, piece in enumerate(pieces)]
     if buttons:
-        return Rendered("actionCard", title, body, [(b.label, button_url(b.command)) for b in buttons], at_ids)
-    return Rendered("markdown", title, body, at_user_ids=at_ids)
+        last = out[-1]
+        out[-1] = Rendered("actionCard", title, last.text, [(b.label, button_url(b.command)) for b in buttons],
+                           last.at_user_ids)
+    return out
 
 
 def _markdown(section: str) -> str:

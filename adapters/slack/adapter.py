@@ -247,13 +247,14 @@ class SlackAdapter(SlackSender):
         return lang, local_today(self.app.clock(), tz)
 
     # -- replies ---------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
+        """`start_part`: the first part to send of a reply in several (a retry after `parts_sent`)."""
         to_origin = reply.target.kind is TargetKind.ORIGIN and origin is not None and origin.platform == PLATFORM
         if to_origin and origin.extra.get("response_url"):
-            self.respond(origin, reply, public=self._is_public(origin, reply))
+            self.respond(origin, reply, public=self._is_public(origin, reply), start_part=start_part)
             return
         thread = origin.extra.get("thread_ts") if to_origin else None
-        self.post(address.id, reply, direct=address.is_direct, thread_ts=thread)
+        self.post(address.id, reply, direct=address.is_direct, thread_ts=thread, start_part=start_part)
 
     def _is_public(self, origin: Incoming, reply: Reply) -> bool:
         if origin.is_direct or reply.kind != "answer" or not origin.extra.get("command"):

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
+from bot.core.chunks import parts_sent_on_error
 from bot.delivery.errors import SendError
 from bot.chat.messages import Incoming, Reply
 
@@ -32,7 +33,7 @@ RESPONSE_URL_USES = 5  # Slack accepts five posts to one response_url
 # Errors after which the same call cannot succeed: tell the caller not to retry.
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
              "token_revoked", "no_permission", "missing_scope", "user_not_found", "cannot_dm_bot",
-             "invalid_blocks", "msg_too_long", "restricted_action"}
+             "invalid_blocks", "msg_too_long", "msg_blocks_too_long", "restricted_action"}
 
 
 def retry_handlers(server_retry_interval: float = 0.5) -> list:
@@ -118,20 +119,31 @@ class SlackSender:
                 raise send_error(exc) from exc
         return self._ims[user_id]
 
-    def post(self, channel: str, reply: Reply, *, direct: bool = False, thread_ts: str | None = None) -> None:
+    def post(self, channel: str, reply: Reply, *, direct: bool = False, thread_ts: str | None = None,
+             start_part: int = 0) -> None:
+        """The reply as one message, or several in order when it is too big for one (render.messages),
+        from part `start_part` on. A SendError after some parts went says how many (`parts_sent`)."""
         if direct and not channel.startswith("D"):
             channel = self.im_channel(channel)
         if self._already_sent(reply.key, channel):
             log.info("slack: %s already sent to %s", reply.key, channel)
             return
-        self.pacer.wait(channel)
-        try:
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
-                                         **render.message(reply))
-        except SlackApiError as exc:
-            raise send_error(exc) from exc
-        except OSError as exc:  # the network, after slack_sdk's own retries
-            raise SendError(f"slack: {exc}") from exc
+        parts = render.messages(reply)
+        for n, part in enumerate(parts):
+            # A keyed reply retried in this process skips the parts that went before (part 2 of 3 got
+            # a 429: part 1 is not posted twice), as does a retry that says where to start.
+            part_key = f"{reply.key}#{n}" if reply.key is not None and len(parts) > 1 else None
+            if n < start_part or (part_key is not None and self._already_sent(part_key, channel)):
+                continue
+            self.pacer.wait(channel)
+            with parts_sent_on_error(n):
+                try:
+                    self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **part)
+                except SlackApiError as exc:
+                    raise send_error(exc) from exc
+                except OSError as exc:  # the network, after slack_sdk's own retries
+                    raise SendError(f"slack: {exc}") from exc
+            self._mark_sent(part_key, channel)
         self._mark_sent(reply.key, channel)
         if reply.image:
             self.upload_image(channel, reply, thread_ts=thread_ts)
@@ -145,25 +157,28 @@ class SlackSender:
         except Exception as exc:
             log.warning("slack: image %s to %s not uploaded: %s", reply.image, channel, exc)
 
-    def respond(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
-        """Answer a slash command or a button where it was used: only the person sees it, unless public."""
+    def respond(self, origin: Incoming, reply: Reply, *, public: bool, start_part: int = 0) -> None:
+        """Answer a slash command or a button where it was used: only the person sees it, unless public.
+        A reply in several parts takes one of the response_url's five posts per part."""
         url = origin.extra["response_url"]
-        with self._sent_lock:
-            uses = self._responses.get(url, 0)
-            self._responses[url] = uses + 1
-            while len(self._responses) > 10000:  # a response_url lives 30 minutes; old ones can go
-                self._responses.popitem(last=False)
-        if uses >= RESPONSE_URL_USES:
-            self._ephemeral(origin, reply, public=public)
-            return
-        self._respond_once(url, origin, reply, public=public)
+        for n, part in enumerate(render.messages(reply)):
+            if n < start_part:
+                continue
+            with self._sent_lock:
+                uses = self._responses.get(url, 0)
+                self._responses[url] = uses + 1
+                while len(self._responses) > 10000:  # a response_url lives 30 minutes; old ones can go
+                    self._responses.popitem(last=False)
+            with parts_sent_on_error(n):
+                if uses >= RESPONSE_URL_USES or not self._respond_once(url, origin, part, public=public):
+                    self._ephemeral(origin, part, public=public)
         if reply.image:  # an ephemeral answer cannot hold a file: the chart goes to the channel or the DM
             self.upload_image(origin.channel_id if public else self.im_channel(origin.user_id), reply)
 
-    def _respond_once(self, url: str, origin: Incoming, reply: Reply, *, public: bool) -> None:
+    def _respond_once(self, url: str, origin: Incoming, part: dict, *, public: bool) -> bool:
+        """False when the response_url is expired or used up (the caller posts instead)."""
         self.pacer.wait(origin.channel_id)
-        body = {"response_type": "in_channel" if public else "ephemeral", "replace_original": False,
-                **render.message(reply)}
+        body = {"response_type": "in_channel" if public else "ephemeral", "replace_original": False, **part}
         try:
             response = WebhookClient(url, retry_handlers=self._retry_handlers).send_dict(body)
         except OSError as exc:
@@ -176,14 +191,21 @@ class SlackSender:
             log.info("slack: response_url answered %s; posting instead", response.status_code)
             with self._sent_lock:
                 self._responses[url] = RESPONSE_URL_USES
-            self._ephemeral(origin, reply, public=public)
+            return False
+        return True
 
-    def _ephemeral(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
-        if public or origin.is_direct:
-            self.post(origin.channel_id if not origin.is_direct else origin.user_id, reply, direct=origin.is_direct)
-            return
-        self.pacer.wait(origin.channel_id)
+    def _ephemeral(self, origin: Incoming, part: dict, *, public: bool) -> None:
+        """One rendered message where the command was used: to the channel if public, to the person's
+        DM from a DM, else ephemeral (only they see it)."""
         try:
-            self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, **render.message(reply))
+            if public or origin.is_direct:
+                channel = self.im_channel(origin.user_id) if origin.is_direct else origin.channel_id
+                self.pacer.wait(channel)
+                self.client.chat_postMessage(channel=channel, unfurl_links=False, **part)
+            else:
+                self.pacer.wait(origin.channel_id)
+                self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, **part)
         except SlackApiError as exc:
             raise send_error(exc) from exc
+        except OSError as exc:
+            raise SendError(f"slack: {exc}") from exc

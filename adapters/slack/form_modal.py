@@ -1,5 +1,10 @@
 """A review form as one Slack modal: a block per question (its type's element, prefilled with the
-answers so far), the rep's numbers on top; submitted values are read back per question id."""
+answers so far), the rep's numbers on top; submitted values are read back per question id.
+
+Slack refuses a modal over its limits, so `modal_problems` says which form files would break one, for
+`pacebot forms check`: 100 blocks in a view, 100 options in a select, 75 characters in an option's
+text, 2,000 in an input's label or hint, 3,000 in a section's text and in a text input's max_length
+(Block Kit reference; the modal sets no placeholder, whose limit would be 150)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,13 @@ from bot.chat.forms.whole import OpenForm
 from bot.chat.i18n import I18n
 
 FORM_CALLBACK = "pace_form"
+MAX_VIEW_BLOCKS = 100
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_LABEL = 2000  # an input block's label, and its hint
+MAX_SECTION = 3000
+MAX_INPUT_LENGTH = 3000  # plain_text_input's max_length
+LANGS = ("en", "zh")
 
 
 def _text(value: str, limit: int) -> dict:
@@ -16,7 +28,7 @@ def _text(value: str, limit: int) -> dict:
 
 
 def _option(label: str, value: str) -> dict:
-    return {"text": _text(label, 75), "value": value}
+    return {"text": _text(label, MAX_OPTION_TEXT), "value": value}
 
 
 def _element(q, lang: str, i18n: I18n, given: dict | None) -> dict:
@@ -58,12 +70,12 @@ def form_modal(i18n: I18n, of: OpenForm) -> dict:
     numbers = [f"{i18n.t(lang, f'form.number.{f}')}: *{of.numbers[f]}*" for f in form.prefill if f in of.numbers]
     head = (form.intro.get(lang) + "\n" if form.intro else "") + "\n".join(numbers)
     if head.strip():
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head[:3000]}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head[:MAX_SECTION]}})
     for q in form.questions:
-        block = {"type": "input", "block_id": q.id, "optional": not q.required, "label": _text(q.title.get(lang), 2000),
+        block = {"type": "input", "block_id": q.id, "optional": not q.required, "label": _text(q.title.get(lang), MAX_LABEL),
                  "element": _element(q, lang, i18n, of.answers.get(q.id))}
         if q.help:
-            block["hint"] = _text(q.help.get(lang), 2000)
+            block["hint"] = _text(q.help.get(lang), MAX_LABEL)
         blocks.append(block)
     return {"type": "modal", "callback_id": FORM_CALLBACK,
             "title": _text(f"{form.title.get(lang)} {of.period}", 24),
@@ -85,3 +97,46 @@ def modal_values(view: dict) -> dict[str, str | None]:
                 value = element.get("value")
             values[block_id] = value.strip() if isinstance(value, str) and value.strip() else None
     return values
+
+
+def _why(en: str, zh: str) -> str:
+    return f"{en} ({zh})"
+
+
+def modal_problems(form) -> list[tuple[str, str]]:
+    """(where, why) for each part of a form definition that a Slack modal cannot hold, in both
+    languages' texts; empty when the form fits. `where` reads like `forms check`'s other errors."""
+    problems: list[tuple[str, str]] = []
+    blocks = (1 if form.intro or form.prefill else 0) + len(form.questions)
+    if blocks > MAX_VIEW_BLOCKS:
+        problems.append(("questions", _why(
+            f"a Slack modal holds at most {MAX_VIEW_BLOCKS} blocks; this form needs {blocks}",
+            f"Slack 弹窗最多 {MAX_VIEW_BLOCKS} 个区块，这张表需要 {blocks} 个")))
+    for lang in LANGS:
+        if form.intro and len(form.intro.get(lang)) > MAX_SECTION:
+            problems.append((f"intro → {lang}", _why(
+                f"a Slack modal shows at most {MAX_SECTION} characters here; this has {len(form.intro.get(lang))}",
+                f"Slack 弹窗这里最多显示 {MAX_SECTION} 个字，这里有 {len(form.intro.get(lang))} 个")))
+    for q in form.questions:
+        at = f"question {q.id!r}"
+        if len(q.options) > MAX_OPTIONS:
+            problems.append((f"{at} → options", _why(
+                f"a Slack select takes at most {MAX_OPTIONS} options; this has {len(q.options)}",
+                f"Slack 下拉框最多 {MAX_OPTIONS} 个选项，这里有 {len(q.options)} 个")))
+        if q.type == "text" and q.max is not None and q.max > MAX_INPUT_LENGTH:
+            problems.append((f"{at} → max", _why(
+                f"a Slack text input takes at most {MAX_INPUT_LENGTH} characters; max is {q.max}",
+                f"Slack 输入框最多 {MAX_INPUT_LENGTH} 个字，max 是 {q.max}")))
+        for lang in LANGS:
+            for name, text in (("title", q.title), ("help", q.help)):
+                if text is not None and len(text.get(lang)) > MAX_LABEL:
+                    problems.append((f"{at} → {name} → {lang}", _why(
+                        f"a Slack modal shows at most {MAX_LABEL} characters here; this has {len(text.get(lang))}",
+                        f"Slack 弹窗这里最多显示 {MAX_LABEL} 个字，这里有 {len(text.get(lang))} 个")))
+            for option in q.options:
+                label = option.label.get(lang)
+                if len(label) > MAX_OPTION_TEXT:
+                    problems.append((f"{at} → options → {option.id!r} → label → {lang}", _why(
+                        f"a Slack option shows at most {MAX_OPTION_TEXT} characters; this has {len(label)}",
+                        f"Slack 选项最多显示 {MAX_OPTION_TEXT} 个字，这里有 {len(label)} 个")))
+    return problems

@@ -13,6 +13,7 @@ from pathlib import Path
 from wechatpy.enterprise import WeChatCrypto
 
 from bot.delivery.addressing import Address
+from bot.core.chunks import parts_sent_on_error
 from bot.delivery.errors import SendError
 from bot.chat.messages import Incoming, Reply
 
@@ -69,8 +70,9 @@ class WeComAdapter:
             log.warning("stopping with %d WeCom message(s) still waiting for their rate", self.pacer.pending())
 
     # -- outbound -----------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
-        """Raises SendError when WeCom did not take a message that was due now."""
+    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
+        """Raises SendError when WeCom did not take a message that was due now; for a reply in several
+        messages the error says how many went (`parts_sent`), and `start_part` resumes after them."""
         robot = not address.is_direct and address.id.startswith(self.settings.webhook_prefix)
         if address.is_direct:
             key, windows, cards, limit = f"user:{address.id}", MEMBER, True, render.APP_MARKDOWN_BYTES
@@ -81,9 +83,14 @@ class WeComAdapter:
         else:
             key, windows, cards, limit = f"chat:{address.id}", CHAT, False, render.APP_MARKDOWN_BYTES
             post = partial(self._to_chat, address.id)
-        for body in render.messages(reply, cards=cards, markdown_bytes=limit,
-                                       buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons")):
-            self.pacer.submit(key, windows, partial(self._call, post, body))
+        bodies = render.messages(reply, cards=cards, markdown_bytes=limit,
+                                 buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons"),
+                                 short_labels=render.short_labels(self.app.i18n, reply.lang))
+        for n, body in enumerate(bodies):
+            if n < start_part:
+                continue
+            with parts_sent_on_error(n):
+                self.pacer.submit(key, windows, partial(self._call, post, body))
         image = self._read_image(reply.image, robot=robot) if reply.image else None
         if image is not None:  # one more message to the same recipient, after the text, at the same pace
             self.pacer.submit(key, windows, partial(self._send_image, key, post, image, robot=robot))

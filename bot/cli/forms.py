@@ -40,6 +40,13 @@ def cmd_check(args, settings: Settings) -> int:
             for where, why in exc.problems:
                 print(f"{path}: {where}: {why}", file=sys.stderr)
             continue
+        # Valid, but a platform would refuse to show it (Slack's modal limits): each platform says what.
+        refused = [problem for check in args.wiring.form_checks() for problem in check(form)]
+        if refused:
+            bad += 1
+            for where, why in refused:
+                print(f"{path}: {where}: {why}", file=sys.stderr)
+            continue
         print(f"{path}: ok ({form.id}, {len(form.questions)} questions, {form.schedule.period}ly)")
     return 1 if bad else 0
 

@@ -92,3 +92,45 @@ def test_a_broken_file_is_left_out_not_fatal(tmp_path, caplog):
     (tmp_path / "bad.yaml").write_text(BROKEN, encoding="utf-8")
     assert list(all_forms(tmp_path)) == ["good"]
     assert "bad.yaml" in caplog.text and "min (10) is greater than max (2)" in caplog.text
+
+
+def _form_yaml(questions: str, intro: str = "") -> str:
+    return ("id: big\ntitle: {en: Big, zh: 大表}\n" + intro
+            + "schedule: {period: week, opens: 'friday 17:00'}\nquestions:\n" + questions)
+
+
+def test_a_valid_form_that_breaks_slack_modal_limits_is_reported_per_field(env, capsys, tmp_path):
+    """Each limit Slack's modal enforces is named with its question and field, in both languages."""
+    options = "".join(f"      - {{id: o{n}, label: {{en: Option {n}, zh: 选项{n}}}}}\n" for n in range(120))
+    long_label = "x" * 80
+    questions = (
+        "  - id: region\n    type: single\n    title: {en: Region, zh: 区域}\n    options:\n" + options
+        + "  - id: story\n    type: text\n    title: {en: Story, zh: 经过}\n    max: 5000\n"
+        + "  - id: pick\n    type: multi\n    title: {en: '" + "t" * 2001 + "', zh: 选}\n    options:\n"
+        + f"      - {{id: a, label: {{en: {long_label}, zh: 甲}}}}\n      - {{id: b, label: {{en: B, zh: 乙}}}}\n")
+    path = tmp_path / "big.yaml"
+    path.write_text(_form_yaml(questions), encoding="utf-8")
+    assert main(["forms", "check", str(path)]) == 1
+    lines = [line.removeprefix(f"{path}: ") for line in capsys.readouterr().err.splitlines()]
+    assert ("question 'region' → options: a Slack select takes at most 100 options; this has 120 "
+            "(Slack 下拉框最多 100 个选项，这里有 120 个)") in lines
+    assert any(line.startswith("question 'story' → max: a Slack text input takes at most 3000 characters")
+               for line in lines)
+    assert any(line.startswith("question 'pick' → title → en: a Slack modal shows at most 2000 characters")
+               for line in lines)
+    assert any(line.startswith("question 'pick' → options → 'a' → label → en: a Slack option shows at most 75")
+               and "（" not in line and "Slack 选项最多显示 75 个字" in line for line in lines)
+    assert not any("→ zh" in line for line in lines)  # the Chinese texts are short enough
+
+
+def test_a_form_needing_over_100_blocks_is_reported(env, capsys, tmp_path):
+    questions = "".join(f"  - id: q{n}\n    type: yesno\n    title: {{en: Q{n}, zh: 问{n}}}\n" for n in range(100))
+    path = tmp_path / "big.yaml"
+    path.write_text(_form_yaml(questions, intro="intro: {en: Hello, zh: 你好}\n"), encoding="utf-8")
+    assert main(["forms", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "questions: a Slack modal holds at most 100 blocks; this form needs 101" in err
+    # 99 questions and the intro fit exactly
+    path.write_text(_form_yaml(questions.rsplit("  - id: q99", 1)[0], intro="intro: {en: Hello, zh: 你好}\n"),
+                    encoding="utf-8")
+    assert main(["forms", "check", str(path)]) == 0

@@ -2,6 +2,9 @@
 
 It answers as Slack does (`{"ok": true, ...}` JSON, `{"ok": false, "error": ...}` on mistakes, checks the
 bot token), and can be told to answer the next calls of a method with 429 + Retry-After or a 500.
+It refuses messages Slack refuses for their size (`size_error`): over 12,000 characters of block text
+(`msg_blocks_too_long`, which Slack answers at about 12-13k), over 50 blocks or a section over 3,000
+characters (`invalid_blocks`), a `text` over 40,000 (`msg_too_long`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_USER = "UBOT0001"
+MAX_BLOCK_TEXT = 12000
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_TEXT = 40000
 TEAM = "T0PACE01"
 
 
@@ -65,12 +72,12 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
 
-    def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None):
-        """The next `times` calls of `method` answer `status` (429 with Retry-After, a 5xx, or a 404 for an
-        expired response_url)."""
+    def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None, after: int = 0):
+        """The next `times` calls of `method` (after `after` that succeed) answer `status` (429 with
+        Retry-After, a 5xx, or a 404 for an expired response_url)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self.failures.setdefault(method, []).extend([(status, headers)] * times)
+            self.failures.setdefault(method, []).extend([(200, {})] * after + [(status, headers)] * times)
 
     def response_url(self, name: str) -> str:
         return f"{self.url}/response/{name}"
@@ -120,6 +127,8 @@ class FakeSlack:
         if status != 200:  # e.g. a response_url used after its 30 minutes
             return self._answer(request, status, b"expired_url", headers)
         if method == "response_url":
+            if error := size_error(args):
+                return self._answer(request, 400, error.encode())
             return self._answer(request, 200, b"ok")
         if method == "upload":
             return self._answer(request, 200, f"OK - {len(args['_bytes'])}".encode())
@@ -136,6 +145,8 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://pace-test.slack.com/", "team": "Pace Test", "user": "pacebot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0PACE01", "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.postEphemeral") and (error := size_error(args)):
+            return {"ok": False, "error": error}
         if method == "chat.postMessage":
             if not args.get("channel"):
                 return {"ok": False, "error": "channel_not_found"}
@@ -170,3 +181,26 @@ class FakeSlack:
             request.send_header(key, value)
         request.end_headers()
         request.wfile.write(data)
+
+
+def block_text(blocks) -> int:
+    """Characters of text in blocks: every text object's `text`, wherever it sits."""
+    if isinstance(blocks, dict):
+        own = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
+        return own + sum(block_text(v) for k, v in blocks.items() if not (k == "text" and isinstance(v, str)))
+    if isinstance(blocks, list):
+        return sum(block_text(v) for v in blocks)
+    return 0
+
+
+def size_error(args: dict) -> str | None:
+    """The error Slack gives a message too big in one of the ways it counts, or None."""
+    blocks = args.get("blocks") or []
+    if len(args.get("text") or "") > MAX_TEXT:
+        return "msg_too_long"
+    if len(blocks) > MAX_BLOCKS or any(
+            b.get("type") == "section" and len((b.get("text") or {}).get("text", "")) > MAX_SECTION for b in blocks):
+        return "invalid_blocks"
+    if block_text(blocks) > MAX_BLOCK_TEXT:
+        return "msg_blocks_too_long"
+    return None
