@@ -1,16 +1,15 @@
-"""Wiring: settings, database, clock, templates and router in one object, plus delivery of replies
-to whichever platforms this process can send to."""
+"""Wiring: settings, database, clock, templates and router in one object, plus where replies go on the
+platforms this process can send to (the outbox sends them)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from dataclasses import dataclass
-from typing import Protocol
 
 from bot.background import Background
 from bot.clock import Clock, system_clock
-from bot.delivery import SendError
+from bot.delivery import Address, Sender, SendError  # noqa: F401  (Address, Sender: their old home)
+from bot.limiter import Limiter
+from bot.outbox import Outbox
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import I18n
@@ -20,24 +19,6 @@ from bot.services import org
 from bot.web import install as install_dashboard
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Address:
-    """A concrete place on one platform: a channel or a person's account."""
-
-    platform: str
-    id: str  # channel id, or account id when `is_direct`
-    is_direct: bool
-    label: str | None = None  # channel name or person name, for the console and logs
-
-
-class Sender(Protocol):
-    """What an adapter offers for replies it did not answer inline."""
-
-    platform: str
-
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None: ...
 
 
 class App:
@@ -54,9 +35,9 @@ class App:
         self.background = Background()
         self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
         self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
-        from bot.outbox import Outbox
-
-        self.outbox = Outbox(self)  # announcements and private messages go out through the database
+        self.limiter = Limiter(self.db, clock)  # every platform's send rates, shared through the database
+        # Every reply goes out through the database: answers, announcements, private messages.
+        self.outbox = Outbox(self.db, clock, self.senders, self.addresses, limiter=self.limiter)
         from handlers import register_all
 
         register_all(self.router)
@@ -78,32 +59,8 @@ class App:
         return replies
 
     def deliver(self, replies: list[Reply], origin: Incoming | None = None) -> None:
-        """Answers go straight back where the person spoke; everything else through the outbox, once."""
-        queued = [r for r in replies if r.target.kind is not TargetKind.ORIGIN]
-        for reply in replies:
-            if reply.target.kind is not TargetKind.ORIGIN:
-                continue
-            for address in self.addresses(reply, origin):
-                sender = self.senders.get(address.platform)
-                if sender is None:
-                    log.warning("no sender for %s; dropped a %s reply", address.platform, reply.kind)
-                    continue
-                try:
-                    sender.send(address, reply, origin)
-                except SendError as exc:
-                    if exc.permanent:
-                        log.warning("%s refused a reply to %s for good: %s", address.platform, address.id, exc)
-                        continue
-                    # A 429 or 5xx delays an answer, never drops it: the outbox sends it to the same
-                    # place once the platform lets us (without the origin's one-time reply channel).
-                    wait = timedelta(seconds=exc.retry_after or 5)
-                    self.outbox.post([reply], origin, not_before=self.clock() + wait)
-                    log.info("%s said later (%s); the answer waits in the outbox", address.platform, exc)
-                except Exception:
-                    log.exception("sending to %s %s failed", address.platform, address.id)
-        if queued:
-            self.outbox.post(queued, origin)
-            self.outbox.dispatch()
+        """Every reply through the outbox; those this call made are sent at once, in this thread."""
+        self.outbox.deliver(replies, origin)
 
     def addresses(self, reply: Reply, origin: Incoming | None) -> list[Address]:
         """Where a reply goes, on the platforms this process can send to."""
@@ -111,6 +68,11 @@ class App:
         if target.kind is TargetKind.ORIGIN:
             if origin is None:
                 return []
+            sender = self.senders.get(origin.platform)
+            private = getattr(sender, "answers_privately", None)
+            if not origin.is_direct and private is not None and private(origin, reply):
+                # Only the asker may see it: addressed to them, so no route can reach the channel.
+                return [Address(origin.platform, origin.user_id, True, origin.user_name)]
             return [Address(origin.platform, origin.channel_id, origin.is_direct, origin.channel_name)]
         with self.db.session() as session:
             if target.kind is TargetKind.PERSON:
