@@ -15,10 +15,10 @@ from slack_bolt import App as BoltApp
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.app import Address, App
+from bot.app import App
 from bot.clock import local_today
 from bot.forms import whole
-from bot.messages import Incoming, Reply, TargetKind
+from bot.messages import Incoming, Reply
 from bot.services import org
 
 from . import form_modal, parse, views
@@ -56,7 +56,7 @@ class SlackAdapter(SlackSender):
     def __init__(self, app: App, settings: SlackSettings):
         client = WebClient(token=settings.bot_token, base_url=settings.api_url,
                            retry_handlers=retry_handlers(settings.retry_interval))
-        super().__init__(client, send_interval=settings.send_interval,
+        super().__init__(client, limiter=app.limiter, clock=app.clock, send_interval=settings.send_interval,
                          retry_handlers=client.retry_handlers)
         self.app, self.settings = app, settings
         # Builds the bolt app, which calls auth.test once (and fails loudly on a bad token).
@@ -242,13 +242,10 @@ class SlackAdapter(SlackSender):
         return lang, local_today(self.app.clock(), tz)
 
     # -- replies ---------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
-        to_origin = reply.target.kind is TargetKind.ORIGIN and origin is not None and origin.platform == PLATFORM
-        if to_origin and origin.extra.get("response_url"):
-            self.respond(origin, reply, public=self._is_public(origin, reply))
-            return
-        thread = origin.extra.get("thread_ts") if to_origin else None
-        self.post(address.id, reply, direct=address.is_direct, thread_ts=thread)
+    def answers_privately(self, origin: Incoming, reply: Reply) -> bool:
+        """A slash command or a button in a channel is answered to its user alone, except the public
+        commands' answers (PUBLIC_COMMANDS); a mention in a channel is answered in the channel."""
+        return bool(origin.extra.get("response_url")) and not self._is_public(origin, reply)
 
     def _is_public(self, origin: Incoming, reply: Reply) -> bool:
         if origin.is_direct or reply.kind != "answer" or not origin.extra.get("command"):

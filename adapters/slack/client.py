@@ -1,64 +1,47 @@
-"""Outbound: rendered replies through slack_sdk, one message a second per channel, errors as SendError.
+"""Outbound: rendered replies through slack_sdk, errors as SendError; nothing is held here.
 
-slack_sdk retries connection errors, 429s (after Retry-After) and 500/503s itself once we give it the
-handlers; when its retries are spent we raise `SendError` so the caller delays the message, never drops it.
+slack_sdk retries connection errors and 500/503s itself once we give it the handlers. A 429 is not
+retried here: it becomes `SendError(retry_after=...)` at once, and the outbox holds back the channel's
+rate bucket for every process and sends again after. Channel pacing (about one message a second) and
+a response_url's five uses are counted in the shared limiter (`bot.limiter`), not in this process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-import time
 from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from bot.delivery import SendError
-from bot.messages import Incoming, Reply
+from bot.delivery import Address, SendError
+from bot.limiter import Bucket, Limiter, Window, every
+from bot.messages import Incoming, Reply, TargetKind
 
 from . import render
 
 log = logging.getLogger(__name__)
 
-RESPONSE_URL_USES = 5  # Slack accepts five posts to one response_url
+RESPONSE_URL_USES = 5  # Slack accepts five posts to one response_url...
+RESPONSE_URL_TTL = timedelta(minutes=30)  # ...within thirty minutes of the command
 # Errors after which the same call cannot succeed: tell the caller not to retry.
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
              "token_revoked", "no_permission", "missing_scope", "user_not_found", "cannot_dm_bot",
-             "invalid_blocks", "msg_too_long", "restricted_action"}
+             "invalid_blocks", "msg_too_long", "restricted_action", "user_not_in_channel"}
 
 
 def retry_handlers(server_retry_interval: float = 0.5) -> list:
+    """Connection errors and 5xx only: a 429 goes back to the outbox (see the module docstring)."""
     return [ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2,
                                     interval_calculator=FixedValueRetryIntervalCalculator(server_retry_interval))]
-
-
-class ChannelPacer:
-    """About one message a second per channel, in this process (Slack's chat.postMessage limit)."""
-
-    def __init__(self, interval: float, *, clock=time.monotonic, sleep=time.sleep):
-        self.interval = interval
-        self._clock, self._sleep = clock, sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, channel: str) -> None:
-        """Wait for the channel's next free slot; each caller gets its own slot, in arrival order."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
 
 
 def retry_after(headers) -> float:
@@ -85,17 +68,65 @@ def send_error(exc: SlackApiError) -> SendError:
 
 
 class SlackSender:
-    """chat.postMessage (after conversations.open for people), response_url for slash commands."""
+    """chat.postMessage (after conversations.open for people), response_url for slash commands and
+    buttons, chat.postEphemeral for a private answer in a channel once its response_url is spent."""
 
-    def __init__(self, client: WebClient, *, send_interval: float, retry_handlers: list):
-        self.client = client
-        self.pacer = ChannelPacer(send_interval)
+    platform = "slack"
+
+    def __init__(self, client: WebClient, *, limiter: Limiter, clock: Callable[[], datetime],
+                 send_interval: float, retry_handlers: list):
+        self.client, self.limiter, self.clock = client, limiter, clock
+        self.send_interval = send_interval
         self._retry_handlers = retry_handlers
         self._ims: dict[str, str] = {}
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._sent_lock = threading.Lock()
-        self._responses: OrderedDict[str, int] = OrderedDict()  # response_url -> posts made to it
 
+    # -- what the outbox asks ------------------------------------------------------------------
+    def rate_bucket(self, address: Address, reply: Reply, origin: Incoming | None) -> Bucket:
+        """The channel the post lands in (about one a second each); none for a response_url, which Slack
+        does not pace by channel (its five uses are counted in `_respond`)."""
+        origin = self._answered(reply, origin)
+        if self.response_url(origin) is not None:
+            return Bucket(self.platform, "response_url", ())  # a 429 there holds back only its own row
+        in_channel = address.is_direct and origin is not None and not origin.is_direct
+        channel = origin.channel_id if in_channel else address.id
+        return Bucket(self.platform, channel, every(self.send_interval))
+
+    def send(self, address: Address, reply: Reply, origin: Incoming | None) -> None:
+        """A direct address is private whatever the route: the response_url ephemerally, then
+        chat.postEphemeral in the channel it was asked in, or the person's DM. Never the channel."""
+        origin = self._answered(reply, origin)
+        url = self.response_url(origin)
+        if address.is_direct:
+            if url and self._respond(url, origin, reply, public=False):
+                return
+            if origin is not None and not origin.is_direct:
+                self._ephemeral(origin.channel_id, address.id, reply)
+            else:
+                self.post(address.id, reply, direct=True)
+            return
+        if url and self._respond(url, origin, reply, public=True):
+            return
+        thread = origin.extra.get("thread_ts") if origin is not None and origin.channel_id == address.id else None
+        self.post(address.id, reply, thread_ts=thread)
+
+    def _answered(self, reply: Reply, origin: Incoming | None) -> Incoming | None:
+        """The origin, when this reply answers it here (only answers go back where someone spoke)."""
+        if origin is None or origin.platform != self.platform or reply.target.kind is not TargetKind.ORIGIN:
+            return None
+        return origin
+
+    def response_url(self, origin: Incoming | None) -> str | None:
+        """The origin's response_url while Slack still takes it (30 minutes)."""
+        url = origin.extra.get("response_url") if origin is not None else None
+        if not url:
+            return None
+        if origin.received_at is not None and self.clock() - origin.received_at >= RESPONSE_URL_TTL:
+            return None
+        return url
+
+    # -- the calls -----------------------------------------------------------------------------
     # Idempotency inside this process: a reply with a key (a deal's announcement) goes to a place once.
     def _already_sent(self, key: str | None, channel: str) -> bool:
         with self._sent_lock:
@@ -124,7 +155,6 @@ class SlackSender:
         if self._already_sent(reply.key, channel):
             log.info("slack: %s already sent to %s", reply.key, channel)
             return
-        self.pacer.wait(channel)
         try:
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
                                          **render.message(reply))
@@ -145,23 +175,13 @@ class SlackSender:
         except Exception as exc:
             log.warning("slack: image %s to %s not uploaded: %s", reply.image, channel, exc)
 
-    def respond(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
-        """Answer a slash command or a button where it was used: only the person sees it, unless public."""
-        url = origin.extra["response_url"]
-        with self._sent_lock:
-            uses = self._responses.get(url, 0)
-            self._responses[url] = uses + 1
-            while len(self._responses) > 10000:  # a response_url lives 30 minutes; old ones can go
-                self._responses.popitem(last=False)
-        if uses >= RESPONSE_URL_USES:
-            self._ephemeral(origin, reply, public=public)
-            return
-        self._respond_once(url, origin, reply, public=public)
-        if reply.image:  # an ephemeral answer cannot hold a file: the chart goes to the channel or the DM
-            self.upload_image(origin.channel_id if public else self.im_channel(origin.user_id), reply)
-
-    def _respond_once(self, url: str, origin: Incoming, reply: Reply, *, public: bool) -> None:
-        self.pacer.wait(origin.channel_id)
+    def _respond(self, url: str, origin: Incoming, reply: Reply, *, public: bool) -> bool:
+        """Post to the response_url; False when it is spent (five uses, expired or refused), so the
+        caller takes the next route. A 429 or 5xx raises: the outbox tries the same way again later."""
+        uses = Bucket(self.platform, "response_url:" + hashlib.sha256(url.encode()).hexdigest()[:48],
+                      (Window(RESPONSE_URL_USES, RESPONSE_URL_TTL.total_seconds()),))
+        if self.limiter.acquire(uses) is not None:  # counted in the database: every process, every retry
+            return False
         body = {"response_type": "in_channel" if public else "ephemeral", "replace_original": False,
                 **render.message(reply)}
         try:
@@ -172,18 +192,18 @@ class SlackSender:
             raise SendError("slack: response_url rate limited", retry_after=retry_after(response.headers))
         if response.status_code >= 500:
             raise SendError(f"slack: response_url server error {response.status_code}")
-        if response.status_code != 200:  # expired or used up: post it the ordinary way
-            log.info("slack: response_url answered %s; posting instead", response.status_code)
-            with self._sent_lock:
-                self._responses[url] = RESPONSE_URL_USES
-            self._ephemeral(origin, reply, public=public)
+        if response.status_code != 200:  # expired or used up
+            log.info("slack: response_url answered %s; answering another way", response.status_code)
+            self.limiter.block(uses, self.clock() + RESPONSE_URL_TTL)
+            return False
+        if reply.image:  # an ephemeral answer cannot hold a file: the chart goes to the channel or the DM
+            self.upload_image(origin.channel_id if public else self.im_channel(origin.user_id), reply)
+        return True
 
-    def _ephemeral(self, origin: Incoming, reply: Reply, *, public: bool) -> None:
-        if public or origin.is_direct:
-            self.post(origin.channel_id if not origin.is_direct else origin.user_id, reply, direct=origin.is_direct)
-            return
-        self.pacer.wait(origin.channel_id)
+    def _ephemeral(self, channel: str, user: str, reply: Reply) -> None:
         try:
-            self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, **render.message(reply))
+            self.client.chat_postEphemeral(channel=channel, user=user, **render.message(reply))
         except SlackApiError as exc:
             raise send_error(exc) from exc
+        except OSError as exc:
+            raise SendError(f"slack: {exc}") from exc
