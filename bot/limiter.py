@@ -79,7 +79,6 @@ class Limiter:
         """Take room for one send now (None), or say when to try again (nothing is taken then)."""
         now = self.clock()
         key = bucket.stored_key
-        self._ensure(bucket.platform, key)
         with self.db.session() as session:
             blocked = self._lock(session, bucket.platform, key)
             if blocked > now:
@@ -100,8 +99,8 @@ class Limiter:
     def block(self, bucket: Bucket, until: datetime) -> None:
         """The platform said: nothing more to this bucket before `until`, from any process."""
         key = bucket.stored_key
-        self._ensure(bucket.platform, key)
         with self.db.session() as session:
+            self._ensure(session, bucket.platform, key)
             session.execute(update(SendRate).where(
                 SendRate.platform == bucket.platform, SendRate.bucket == key, SendRate.next_at < until)
                 .values(next_at=until))
@@ -112,17 +111,18 @@ class Limiter:
         return row.next_at if row is not None and row.next_at > self.clock() else None
 
     def _lock(self, session, platform: str, key: str) -> datetime:
-        """Lock the bucket's row for this transaction; returns its `next_at`."""
+        """Lock the bucket's row (made if new) for this transaction; returns its `next_at`. On SQLite the
+        first write of the transaction takes the database's write lock, which serialises the rest."""
+        self._ensure(session, platform, key)
         where = (SendRate.platform == platform, SendRate.bucket == key)
         if self.db.dialect == "postgresql":
             return session.exec(select(SendRate.next_at).where(*where).with_for_update()).one()
         session.execute(update(SendRate).where(*where).values(next_at=SendRate.next_at))
         return session.exec(select(SendRate.next_at).where(*where)).one()
 
-    def _ensure(self, platform: str, key: str) -> None:
-        with self.db.session() as session:
-            session.execute(insert_ignore(self.db.dialect, SendRate,
-                                          dict(platform=platform, bucket=key, next_at=EPOCH), "platform", "bucket"))
+    def _ensure(self, session, platform: str, key: str) -> None:
+        session.execute(insert_ignore(self.db.dialect, SendRate,
+                                      dict(platform=platform, bucket=key, next_at=EPOCH), "platform", "bucket"))
 
 
 def insert_ignore(dialect: str, model, values: dict, *conflict: str):

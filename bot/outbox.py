@@ -141,21 +141,26 @@ class Outbox:
     def post(self, replies: list[Reply], origin: Incoming | None = None, *, not_before: datetime | None = None,
              expires_at: datetime | None = None) -> int:
         """One row per reply and address; rows whose key exists already are skipped. Returns rows added."""
-        return len(self._post(replies, origin, not_before=not_before, expires_at=expires_at))
+        added = self._post(replies, origin, not_before=not_before, expires_at=expires_at)
+        self._wake.set()
+        return len(added)
 
     def deliver(self, replies: list[Reply], origin: Incoming | None = None) -> int:
-        """Post the replies and send them now, in this thread, answers first: the rows this call made
-        are claimed and sent by it, so an answer waits for no poll. Returns how many went out now; what
-        could not go yet (a limit, a platform's "later") stays in the outbox for the dispatcher."""
+        """Post the replies and send them now, in this thread, answers first: the rows are inserted
+        already claimed by this call, so an answer waits for no poll and no other dispatcher. Returns how
+        many went out now; what could not go yet (a limit, a platform's "later") stays for the dispatcher."""
         answers = [r for r in replies if r.target.kind is TargetKind.ORIGIN]
         others = [r for r in replies if r.target.kind is not TargetKind.ORIGIN]
-        ids = self._post(answers, origin, wake=False) + self._post(others, origin, wake=False)
-        sent = self.dispatch_ids(ids)
-        self._wake.set()  # what could not go yet is the dispatcher's now
+        rows = self._post(answers + others, origin, claim=True)
+        sent = sum(self._deliver(row) for row in rows)
+        if sent < len(rows):  # a platform that said "retry after 0" gets its few more tries now
+            sent += self.dispatch_ids(self._due([row.id for row in rows]), rounds=RETRY_NOW_ROUNDS - 1)
+            self._wake.set()  # what could not go yet is the dispatcher's now
         return sent
 
     def _post(self, replies: list[Reply], origin: Incoming | None, *, not_before: datetime | None = None,
-              expires_at: datetime | None = None, wake: bool = True) -> list[int]:
+              expires_at: datetime | None = None, claim: bool = False) -> list[OutboxMessage]:
+        """Insert the rows that are new (in order); `claim`: already claimed by this dispatcher."""
         now = self.clock()
         rows = []
         for reply in replies:
@@ -168,18 +173,17 @@ class Outbox:
                                  address_id=address.id, is_direct=address.is_direct, label=address.label,
                                  private=address.is_direct, origin=answered,
                                  kind=reply.kind, priority=int(reply.priority), payload=payload,
-                                 status=S.PENDING, attempts=0, not_before=not_before or now,
-                                 expires_at=expires_at, created_at=now))
-        ids: list[int] = []
+                                 status=S.CLAIMED if claim else S.PENDING, attempts=0,
+                                 not_before=not_before or now, expires_at=expires_at, created_at=now,
+                                 claimed_by=self.worker if claim else None, claimed_at=now if claim else None))
+        added: list[OutboxMessage] = []
         if not rows:
-            return ids
+            return added
         with self.db.session() as session:
             for row in rows:  # one statement per row: RETURNING says whether it was new
                 stmt = insert_ignore(self.db.dialect, OutboxMessage, row, "key").returning(OutboxMessage.id)
-                ids.extend(session.execute(stmt).scalars().all())
-        if wake:
-            self._wake.set()
-        return ids
+                added.extend(OutboxMessage(id=row_id, **row) for row_id in session.execute(stmt).scalars())
+        return added
 
     # -- dispatching ------------------------------------------------------------------------------
     def dispatch(self, limit: int = 100) -> int:
@@ -193,11 +197,11 @@ class Outbox:
             sent += self._deliver(row)
         return sent
 
-    def dispatch_ids(self, ids: list[int]) -> int:
+    def dispatch_ids(self, ids: list[int], *, rounds: int = RETRY_NOW_ROUNDS) -> int:
         """Send these rows now, in this order, when due; a row a platform wants again at once ("retry
         after 0") is tried again a few times. Rows another dispatcher took are left to it."""
         sent = 0
-        for _ in range(RETRY_NOW_ROUNDS):
+        for _ in range(rounds):
             for row_id in ids:
                 row = self._claim_id(row_id)
                 if row is not None:
