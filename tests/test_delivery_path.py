@@ -88,7 +88,8 @@ def test_a_private_answer_that_cannot_go_privately_is_recorded_never_posted(slac
     monkeypatch.chdir(ROOT / "tests")  # no .env file here
     assert main(["outbox"]) == 0
     out = capsys.readouterr().out
-    assert f"#{row.id}" in out and "failed" in out and "rate limited" in out
+    line = next(x for x in out.splitlines() if x.startswith(f"#{row.id} "))
+    assert "failed" in line and f"slack:{REP} private" in line and "rate limited" in line
 
 
 # -- DingTalk's 130101 across a restart ---------------------------------------------------------------

@@ -83,12 +83,13 @@ class SlackSender:
         self._sent_lock = threading.Lock()
 
     # -- what the outbox asks ------------------------------------------------------------------
-    def rate_bucket(self, address: Address, reply: Reply, origin: Incoming | None) -> Bucket:
+    def rate_bucket(self, address: Address, reply: Reply, origin: Incoming | None) -> Bucket | None:
         """The channel the post lands in (about one a second each); none for a response_url, which Slack
-        does not pace by channel (its five uses are counted in `_respond`)."""
+        does not pace by channel (its five uses are counted in `_respond`; a 429 there holds back only
+        its own message)."""
         origin = self._answered(reply, origin)
         if self.response_url(origin) is not None:
-            return Bucket(self.platform, "response_url", ())  # a 429 there holds back only its own row
+            return None
         in_channel = address.is_direct and origin is not None and not origin.is_direct
         channel = origin.channel_id if in_channel else address.id
         return Bucket(self.platform, channel, every(self.send_interval))
