@@ -26,6 +26,8 @@ from bot.models_schedule import SendLog, SendRate
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 KEY_LENGTH = 128  # the bucket column's width; longer keys (a robot's webhook URL) are hashed
+KEEP = timedelta(days=1)  # longer than any platform's window: older sends count for nothing
+ONE_OFF = "response_url:"  # buckets used for one command only, forgotten once their sends are
 
 
 @dataclass(frozen=True)
@@ -110,15 +112,30 @@ class Limiter:
             row = session.get(SendRate, (bucket.platform, bucket.stored_key))
         return row.next_at if row is not None and row.next_at > self.clock() else None
 
+    def prune(self) -> int:
+        """Forget sends older than any window, and one-off buckets with none left; returns rows removed."""
+        cutoff = self.clock() - KEEP
+        with self.db.session() as session:
+            removed = session.execute(delete(SendLog).where(SendLog.at < cutoff)).rowcount
+            used = select(SendLog.id).where(SendLog.platform == SendRate.platform, SendLog.bucket == SendRate.bucket)
+            removed += session.execute(delete(SendRate).where(
+                SendRate.bucket.startswith(ONE_OFF), SendRate.next_at < cutoff, ~used.exists())).rowcount
+        return removed
+
     def _lock(self, session, platform: str, key: str) -> datetime:
         """Lock the bucket's row (made if new) for this transaction; returns its `next_at`. On SQLite the
         first write of the transaction takes the database's write lock, which serialises the rest."""
-        self._ensure(session, platform, key)
         where = (SendRate.platform == platform, SendRate.bucket == key)
-        if self.db.dialect == "postgresql":
-            return session.exec(select(SendRate.next_at).where(*where).with_for_update()).one()
-        session.execute(update(SendRate).where(*where).values(next_at=SendRate.next_at))
-        return session.exec(select(SendRate.next_at).where(*where)).one()
+        for _ in range(3):  # `prune` may remove a one-off bucket's row between our insert and our lock
+            self._ensure(session, platform, key)
+            if self.db.dialect == "postgresql":
+                found = session.exec(select(SendRate.next_at).where(*where).with_for_update()).first()
+            else:
+                session.execute(update(SendRate).where(*where).values(next_at=SendRate.next_at))
+                found = session.exec(select(SendRate.next_at).where(*where)).first()
+            if found is not None:
+                return found
+        raise RuntimeError(f"rate bucket {platform}:{key} vanished while being locked")
 
     def _ensure(self, session, platform: str, key: str) -> None:
         session.execute(insert_ignore(self.db.dialect, SendRate,

@@ -57,6 +57,7 @@ DEFAULT_RULES: dict[str, tuple[Window, ...]] = {
     "wecom": (Window(30, 60), Window(1000, 3600)),  # per member
 }
 RETRY_NOW_ROUNDS = 3  # how often `deliver` tries again at once when a platform said "retry after 0"
+PRUNE_EVERY = timedelta(minutes=10)  # how often a dispatcher clears the limiter's old sends
 
 Resolver = Callable[[Reply, "Incoming | None"], list[Address]]
 
@@ -136,6 +137,7 @@ class Outbox:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pruned_at: datetime | None = None
 
     # -- posting ----------------------------------------------------------------------------------
     def post(self, replies: list[Reply], origin: Incoming | None = None, *, not_before: datetime | None = None,
@@ -189,6 +191,10 @@ class Outbox:
     def dispatch(self, limit: int = 100) -> int:
         """Send what is due, most urgent first; returns how many messages went out."""
         self.recover()
+        now = self.clock()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            self.limiter.prune()
         sent = 0
         for _ in range(limit):
             row = self._claim_next()

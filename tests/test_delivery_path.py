@@ -229,3 +229,18 @@ def test_a_retry_after_of_zero_is_tried_again_at_once(app):
     origin = Incoming(platform="flaky", user_id="U1", text="me", channel_id="D1", is_direct=True)
     app.deliver([Reply(text="your score")], origin=origin)
     assert [r.text for _, r, _ in sender.sent] == ["your score"]
+
+
+def test_old_sends_and_spent_one_off_buckets_are_forgotten(db, clock):
+    limiter = Limiter(db, clock)
+    channel = Bucket("slack", "C1", (Window(1, 1.0),))
+    once = Bucket("slack", "response_url:abc", (Window(5, 1800.0),))
+    assert limiter.acquire(channel) is None and limiter.acquire(once) is None
+    clock.advance(days=1, seconds=1)
+    assert limiter.prune() == 3  # two sends and the one-off bucket; the channel's bucket stays
+    with db.session() as session:
+        from bot.models_schedule import SendLog, SendRate
+
+        assert session.exec(select(SendLog)).all() == []
+        assert [r.bucket for r in session.exec(select(SendRate)).all()] == ["C1"]
+    assert limiter.acquire(once) is None  # made again if ever needed
