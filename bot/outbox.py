@@ -300,7 +300,12 @@ class Outbox:
         address = Address(row.platform, row.address_id, row.is_direct, row.label)
         origin = origin_from_json(row.origin) if row.origin else None
         first = reply_from_json(row.payload)
-        bucket = self.bucket(sender, address, first, origin)
+        try:
+            bucket = self.bucket(sender, address, first, origin)
+        except Exception as exc:  # an adapter bug (rendering, say): on record, not retried in a loop
+            log.exception("outbox message %s: its rate bucket could not be worked out", row.id)
+            self._failed([row], SendError(f"{type(exc).__name__}: {exc}", permanent=True), None, now)
+            return 0
         if bucket is not None:
             free_at = self.limiter.acquire(bucket)
             if free_at is not None:
