@@ -1,24 +1,25 @@
 """The composition root: the only module that names the handlers and the platform adapters.
 
-`App` holds settings, database, clock, strings and router, and delivers replies to whichever platforms
-this process can send to; `build_app`, `build_adapters` and `console` put the pieces together, and `main`
-is the `pacebot` command."""
+`App` holds settings, database, clock, strings and router, and hands replies to the outbox for whichever
+platforms this process can send to; `build_app`, `build_adapters` and `build_console` put the pieces
+together, and `main` is the `pacebot` command."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
+from bot.delivery.addressing import Addressing
 from bot.runtime.background import Background
 from bot.core.clock import Clock, system_clock
 from bot.delivery.addressing import Address, Sender
 from bot.delivery.errors import SendError
+from bot.delivery.limiter import Limiter
+from bot.delivery.outbox import Outbox
 from bot.core.config import Settings
 from bot.store.db import Database
 from bot.chat.i18n import I18n
-from bot.chat.messages import Incoming, Reply, TargetKind
+from bot.chat.messages import Incoming, Reply
 from bot.chat.router import Router
-from bot.services import org
 from bot.web import install as install_dashboard
 from bot.web.fame import HallOfFame, champion_entries
 
@@ -39,9 +40,10 @@ class App:
         self.background = Background()
         self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
         self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
-        from bot.delivery.outbox import Outbox
-
-        self.outbox = Outbox(self)  # announcements and private messages go out through the database
+        self.limiter = Limiter(self.db, clock)  # every platform's send rates, shared through the database
+        self.addressing = Addressing(self.db, self.senders)
+        # Every reply goes out through the database: answers, announcements, private messages.
+        self.outbox = Outbox(self.db, clock, self.senders, self.addressing.resolve, limiter=self.limiter)
         from handlers import register_all
 
         register_all(self.router)
@@ -65,57 +67,8 @@ class App:
         return replies
 
     def deliver(self, replies: list[Reply], origin: Incoming | None = None) -> None:
-        """Answers go straight back where the person spoke; everything else through the outbox, once."""
-        queued = [r for r in replies if r.target.kind is not TargetKind.ORIGIN]
-        for reply in replies:
-            if reply.target.kind is not TargetKind.ORIGIN:
-                continue
-            for address in self.addresses(reply, origin):
-                sender = self.senders.get(address.platform)
-                if sender is None:
-                    log.warning("no sender for %s; dropped a %s reply", address.platform, reply.kind)
-                    continue
-                try:
-                    sender.send(address, reply, origin)
-                except SendError as exc:
-                    if exc.permanent:
-                        log.warning("%s refused a reply to %s for good: %s", address.platform, address.id, exc)
-                        continue
-                    # A 429 or 5xx delays an answer, never drops it: the outbox sends it to the same
-                    # place once the platform lets us (without the origin's one-time reply channel).
-                    wait = timedelta(seconds=exc.retry_after or 5)
-                    self.outbox.post([reply], origin, not_before=self.clock() + wait)
-                    log.info("%s said later (%s); the answer waits in the outbox", address.platform, exc)
-                except Exception:
-                    log.exception("sending to %s %s failed", address.platform, address.id)
-        if queued:
-            self.outbox.post(queued, origin)
-            self.outbox.dispatch()
-
-    def addresses(self, reply: Reply, origin: Incoming | None) -> list[Address]:
-        """Where a reply goes, on the platforms this process can send to."""
-        target = reply.target
-        if target.kind is TargetKind.ORIGIN:
-            if origin is None:
-                return []
-            return [Address(origin.platform, origin.channel_id, origin.is_direct, origin.channel_name)]
-        with self.db.session() as session:
-            if target.kind is TargetKind.PERSON:
-                accounts = org.accounts_of(target.id, session=session)
-                person = session.get(org.Person, target.id)
-                order = ([origin.platform] if origin else []) + sorted(self.senders)
-                for platform in order:
-                    if platform in accounts and platform in self.senders:
-                        return [Address(platform, accounts[platform], True, person.name if person else None)]
-                return []
-            team = org.get_team(target.id, session=session)
-            channels = org.team_channels(target.id, session=session)
-            found = [Address(platform, ch.channel_id, False, ch.channel_name or ch.channel_id)
-                     for platform, ch in channels.items() if platform in self.senders]
-            if not found and "console" in self.senders and team is not None:
-                # On the console a team without a channel still shows its announcements.
-                found = [Address("console", f"team-{team.id}", False, team.name)]
-            return found
+        """Every reply through the outbox; those this call made are sent at once, in this thread."""
+        self.outbox.deliver(replies, origin)
 
 
 # The platform adapters `pacebot serve` can run; each package offers `build(app) -> adapter | None` (None when

@@ -96,7 +96,7 @@ def imports_of(module: str) -> set[str]:
                 full = f"{base}.{alias.name}"
                 found.add(full if _resolve(full) == full else base)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.match(node.value):
-            if _resolve(node.value):
+            if _resolve(node.value) == node.value:  # names a module exactly (a logger's name may not)
                 found.add(node.value)
         for child in ast.iter_child_nodes(node):
             visit(child)

@@ -327,10 +327,7 @@ def sample_directory(api: FakeWeComAPI) -> None:
 
 
 def sim(api: FakeWeComAPI, server, clock, adapter):
-    """Everything a WeCom test needs, with the pacer's timers recorded instead of started."""
+    """Everything a WeCom test needs."""
     from types import SimpleNamespace
 
-    scheduled: list[float] = []
-    adapter.pacer.schedule = lambda delay, fn: scheduled.append(delay)
-    return SimpleNamespace(api=api, server=server, adapter=adapter, callbacks=WeComCallbacks(server, clock),
-                           scheduled=scheduled)
+    return SimpleNamespace(api=api, server=server, adapter=adapter, callbacks=WeComCallbacks(server, clock))

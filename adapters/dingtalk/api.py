@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from adapters.dingtalk.config import DingTalkSettings
+from adapters.dingtalk.limits import ROBOT_PENALTY
 from bot.store.db import Database
 from bot.delivery.errors import SendError
 from bot.services import tokens
@@ -29,7 +30,7 @@ NEW_TOKEN_CODES = {"InvalidAuthentication", "InvalidAccessToken", "Forbidden.Acc
 
 
 class Throttled(SendError):
-    """A webhook answered 130101: it takes nothing more for a while."""
+    """A webhook answered 130101: it takes nothing more for ten minutes."""
 
 
 class DingTalkApi:
@@ -140,7 +141,7 @@ class DingTalkApi:
         if errcode == 0:
             return
         if errcode == THROTTLED:
-            raise Throttled(f"DingTalk webhook throttled: {data.get('errmsg')}", retry_after=None)
+            raise Throttled(f"DingTalk webhook throttled (130101): {data.get('errmsg')}", retry_after=ROBOT_PENALTY)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise SendError(f"DingTalk webhook: {resp.status_code}", retry_after=_retry_after(resp, 5.0))
         raise SendError(f"DingTalk webhook refused: {resp.status_code} {data}", permanent=True)

@@ -18,8 +18,6 @@ class DingTalkSettings(BaseSettings):
     # Stream watchdog: reconnect when the gateway sent no frame (its pings included) for this long.
     stream_idle_seconds: float = Field(90.0, alias="DINGTALK_STREAM_IDLE_SECONDS", gt=0)
     stream_backoff_seconds: float = Field(3.0, alias="DINGTALK_STREAM_BACKOFF_SECONDS", ge=0)
-    # How often held messages (over a send limit) are looked at again.
-    resend_tick_seconds: float = Field(1.0, alias="DINGTALK_RESEND_TICK_SECONDS", gt=0)
 
     @property
     def configured(self) -> bool:

@@ -17,16 +17,18 @@ from slack_bolt import App as BoltApp
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.delivery.addressing import Address
 from bot.core.clock import local_today
 from bot.chat.forms import whole
-from bot.chat.messages import Incoming, Reply, TargetKind
+from bot.chat.messages import Incoming, Reply
 from bot.services import org
 
 from . import form_modal, parse, views
 from .client import SlackSender, retry_handlers
 from .render import PLATFORM
 from .settings import SlackSettings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -61,7 +63,7 @@ class SlackAdapter(SlackSender):
     def __init__(self, app: App, settings: SlackSettings):
         client = WebClient(token=settings.bot_token, base_url=settings.api_url,
                            retry_handlers=retry_handlers(settings.retry_interval))
-        super().__init__(client, send_interval=settings.send_interval,
+        super().__init__(client, limiter=app.limiter, clock=app.clock, send_interval=settings.send_interval,
                          retry_handlers=client.retry_handlers)
         self.app, self.settings = app, settings
         # Builds the bolt app, which calls auth.test once (and fails loudly on a bad token).
@@ -247,14 +249,10 @@ class SlackAdapter(SlackSender):
         return lang, local_today(self.app.clock(), tz)
 
     # -- replies ---------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
-        """`start_part`: the first part to send of a reply in several (a retry after `parts_sent`)."""
-        to_origin = reply.target.kind is TargetKind.ORIGIN and origin is not None and origin.platform == PLATFORM
-        if to_origin and origin.extra.get("response_url"):
-            self.respond(origin, reply, public=self._is_public(origin, reply), start_part=start_part)
-            return
-        thread = origin.extra.get("thread_ts") if to_origin else None
-        self.post(address.id, reply, direct=address.is_direct, thread_ts=thread, start_part=start_part)
+    def answers_privately(self, origin: Incoming, reply: Reply) -> bool:
+        """A slash command or a button in a channel is answered to its user alone, except the public
+        commands' answers (PUBLIC_COMMANDS); a mention in a channel is answered in the channel."""
+        return bool(origin.extra.get("response_url")) and not self._is_public(origin, reply)
 
     def _is_public(self, origin: Incoming, reply: Reply) -> bool:
         if origin.is_direct or reply.kind != "answer" or not origin.extra.get("command"):

@@ -1,5 +1,6 @@
 """The WeCom adapter: callbacks in, application messages (with images), group chat messages and robot
-webhooks out."""
+webhooks out. WeCom drops what goes over its rates without an error, so every send names its bucket of
+the shared limiter (`rate_bucket`); the outbox waits for room, and this adapter holds nothing."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ from pathlib import Path
 from wechatpy.enterprise import WeChatCrypto
 
 from bot.delivery.addressing import Address
-from bot.core.chunks import parts_sent_on_error
 from bot.delivery.errors import SendError
+from bot.core.chunks import parts_sent_on_error
+from bot.delivery.limiter import Bucket, Window
 from bot.chat.messages import Incoming, Reply
 
 from adapters.wecom import render
 from adapters.wecom.callback import CallbackVerifier, callback_app
 from adapters.wecom.client import PLATFORM, DbTokenStorage, WeComClient, send_error
-from adapters.wecom.pacing import CHAT, MEMBER, ROBOT, Pacer, Scheduler, timer_scheduler
 from adapters.wecom.parse import parse
 from adapters.wecom.settings import WeComSettings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -30,12 +34,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/wecom/callback"
+MEMBER = (Window(30, 60), Window(1000, 3600))  # message/send, per member
+CHAT = (Window(200, 60), Window(10000, 86400))  # appchat/send: per member of the chat, so per chat
+ROBOT = (Window(20, 60),)  # a group robot's webhook
 
 
 class WeComAdapter:
     platform = PLATFORM
 
-    def __init__(self, app: App, settings: WeComSettings, *, schedule: Scheduler = timer_scheduler):
+    def __init__(self, app: App, settings: WeComSettings):
         self.app, self.settings = app, settings
         storage = DbTokenStorage(app.db, app.clock)
         self.client = WeComClient(settings.corp_id, settings.secret.get_secret_value(), api_base=settings.api_base,
@@ -46,7 +53,6 @@ class WeComAdapter:
             key=f"{settings.corp_id}:contacts")
         crypto = WeChatCrypto(settings.token, settings.encoding_aes_key, settings.corp_id)
         self.verifier = CallbackVerifier(crypto, app.db, app.clock, settings.replay_window)
-        self.pacer = Pacer(app.clock, schedule)
 
     # -- inbound ------------------------------------------------------------------------------
     def routes(self) -> dict:
@@ -66,34 +72,43 @@ class WeComAdapter:
         pass  # callbacks only: no connection to keep open
 
     def stop(self) -> None:
-        if self.pacer.pending():
-            log.warning("stopping with %d WeCom message(s) still waiting for their rate", self.pacer.pending())
+        pass
 
     # -- outbound -----------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
-        """Raises SendError when WeCom did not take a message that was due now; for a reply in several
-        messages the error says how many went (`parts_sent`), and `start_part` resumes after them."""
-        robot = not address.is_direct and address.id.startswith(self.settings.webhook_prefix)
+    def _route(self, address: Address):
+        """(bucket key, windows, cards allowed, markdown byte limit, post) for one address."""
         if address.is_direct:
-            key, windows, cards, limit = f"user:{address.id}", MEMBER, True, render.APP_MARKDOWN_BYTES
-            post = partial(self._to_member, address.id)
-        elif robot:
-            key, windows, cards, limit = f"robot:{address.id}", ROBOT, False, render.ROBOT_MARKDOWN_BYTES
-            post = partial(self._to_robot, address.id)
-        else:
-            key, windows, cards, limit = f"chat:{address.id}", CHAT, False, render.APP_MARKDOWN_BYTES
-            post = partial(self._to_chat, address.id)
-        bodies = render.messages(reply, cards=cards, markdown_bytes=limit,
-                                 buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons"),
-                                 short_labels=render.short_labels(self.app.i18n, reply.lang))
-        for n, body in enumerate(bodies):
+            return f"user:{address.id}", MEMBER, True, render.APP_MARKDOWN_BYTES, partial(self._to_member, address.id)
+        if address.id.startswith(self.settings.webhook_prefix):
+            return f"robot:{address.id}", ROBOT, False, render.ROBOT_MARKDOWN_BYTES, partial(self._to_robot,
+                                                                                              address.id)
+        return f"chat:{address.id}", CHAT, False, render.APP_MARKDOWN_BYTES, partial(self._to_chat, address.id)
+
+    def _bodies(self, reply: Reply, cards: bool, limit: int) -> list[dict]:
+        return render.messages(reply, cards=cards, markdown_bytes=limit,
+                               buttons_title=self.app.i18n.t(reply.lang, "wecom.buttons"),
+                               short_labels=render.short_labels(self.app.i18n, reply.lang))
+
+    def rate_bucket(self, address: Address, reply: Reply, origin: Incoming | None) -> Bucket:
+        """The member, chat or group robot, counted once per WeCom message this reply makes."""
+        key, windows, cards, limit, _ = self._route(address)
+        cost = len(self._bodies(reply, cards, limit)) + (1 if reply.image else 0)
+        return Bucket(PLATFORM, key, windows, cost=cost)
+
+    def send(self, address: Address, reply: Reply, origin: Incoming | None, *, start_part: int = 0) -> None:
+        """Raises SendError when WeCom did not take a message; the limiter already made room for all. For
+        a reply in several messages the error says how many went (`parts_sent`), and `start_part`
+        resumes after them."""
+        key, _, cards, limit, post = self._route(address)
+        robot = key.startswith("robot:")
+        for n, body in enumerate(self._bodies(reply, cards, limit)):
             if n < start_part:
                 continue
             with parts_sent_on_error(n):
-                self.pacer.submit(key, windows, partial(self._call, post, body))
+                self._call(post, body)
         image = self._read_image(reply.image, robot=robot) if reply.image else None
-        if image is not None:  # one more message to the same recipient, after the text, at the same pace
-            self.pacer.submit(key, windows, partial(self._send_image, key, post, image, robot=robot))
+        if image is not None:  # one more message to the same recipient, after the text
+            self._send_image(key, post, image, robot=robot)
 
     @staticmethod
     def _read_image(path: str, *, robot: bool) -> tuple[str, bytes] | None:

@@ -128,6 +128,7 @@ def cmd_outbox(args, settings: Settings) -> int:
     for row in rows:
         when = (row.sent_at or row.not_before).strftime("%Y-%m-%d %H:%M:%SZ")
         error = f"  ({row.last_error})" if row.last_error else ""
-        print(f"#{row.id:<6} {row.status:<8} {row.attempts}x {when} {row.platform}:{row.address_id} "
+        private = " private" if row.private else ""
+        print(f"#{row.id:<6} {row.status:<8} {row.attempts}x {when} {row.platform}:{row.address_id}{private} "
               f"{row.key}{error}")
     return 0

@@ -39,6 +39,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, dict] = {}
         self.failures: dict[str, list[tuple[int, dict]]] = {}
+        self.latency: dict[str, float] = {}  # seconds a method takes to answer, as a busy Slack would
         self._lock = threading.Lock()
         self._ts = 1764122400
         fake = self
@@ -120,6 +121,8 @@ class FakeSlack:
             status, headers = failures.pop(0) if failures else (200, {})
             args["_status"] = status
             self.calls.append(Call(method, args, time.monotonic(), dict(request.headers.items()), parts.path))
+        if self.latency.get(method):
+            time.sleep(self.latency[method])
         if status == 429:
             return self._answer(request, 429, {"ok": False, "error": "ratelimited"}, headers)
         if status >= 500:

@@ -1,11 +1,12 @@
-"""Tables of scheduled delivery: the outbox, shared send rates, per-team schedules, the hall of fame,
-and APScheduler's own job table (declared here so that Alembic, not APScheduler, owns the schema)."""
+"""Tables of delivery: the outbox, shared send rates and their send log, per-team schedules, the hall
+of fame, and APScheduler's own job table (declared here so that Alembic, not APScheduler, owns the schema)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Float, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from bot.store.columns import UTCDateTime
@@ -42,6 +43,7 @@ class OutboxMessage(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))  # the Reply as JSON
     status: str = Field(default=OutboxStatus.PENDING, max_length=8)
     attempts: int = 0
+    parts_sent: int = 0  # of a reply sent as several messages, those that went before an error
     not_before: datetime = _ts(nullable=False)
     expires_at: datetime | None = _ts(nullable=True)
     claimed_by: str | None = Field(default=None, max_length=64)
@@ -50,15 +52,30 @@ class OutboxMessage(SQLModel, table=True):
     merged_into: int | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts(nullable=False)
+    # Only the person at `address_id` may see it (their answer to a slash command in a channel, a DM).
+    private: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # The message it answers, as JSON: its one-time reply channel (Slack response_url, DingTalk
+    # sessionWebhook and its expiry) and what answering in place needs (thread, command).
+    origin: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class SendRate(SQLModel, table=True):
-    """When the next message may go to one rate bucket (a Slack channel, a DingTalk robot, a WeCom
-    member), shared by every process through the database."""
+    """One rate bucket (a Slack channel, a DingTalk robot, a WeCom member): its row is the bucket's lock,
+    and `next_at` is when the platform lets it send again after a throttle (`bot.delivery.limiter`)."""
 
     platform: str = Field(primary_key=True, max_length=16)
     bucket: str = Field(primary_key=True, max_length=128)
     next_at: datetime = _ts(nullable=False)
+
+
+class SendLog(SQLModel, table=True):
+    """One send counted against a rate bucket, kept for the bucket's longest window (`bot.delivery.limiter`)."""
+
+    __table_args__ = (Index("ix_sendlog_bucket_at", "platform", "bucket", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    bucket: str = Field(max_length=128)
+    at: datetime = _ts(nullable=False)
 
 
 class TeamSchedule(SQLModel, table=True):

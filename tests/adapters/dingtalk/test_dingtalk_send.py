@@ -1,6 +1,6 @@
 """Sending to DingTalk: the sessionWebhook while it lives, the robot OpenAPI after (token fetched,
 cached and fetched again when refused), custom group robots signed and kept under 20 a minute, and
-messages over a limit held and resent, never lost."""
+messages over a limit waiting in the outbox (the adapter holds nothing), never lost."""
 
 from __future__ import annotations
 
@@ -71,33 +71,50 @@ def test_rejected_token_is_fetched_again(sqlite_app, dt_settings, fake, clock):
     assert all(s.body["openConversationId"] == "cidGROUP" for s in sent)
 
 
+def statuses(app) -> list[str]:
+    from sqlmodel import select
+
+    from bot.store.tables.schedule import OutboxMessage
+
+    with app.db.session() as session:
+        return [r.status for r in session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()]
+
+
+def person_id(app, staff_id: str) -> int:
+    from bot.services import org
+
+    with app.db.session() as session:
+        return org.find_account("dingtalk", staff_id, session=session).id
+
+
 def test_flow_controlled_staff_get_the_message_later(sqlite_app, dt_settings, fake, clock):
-    adapter = make_adapter(sqlite_app, dt_settings)
+    make_adapter(sqlite_app, dt_settings)
+    seed(sqlite_app)
     fake.flow_controlled = {"zhangwei"}
-    address = Address("dingtalk", "zhangwei", True)
-    adapter.send(address, Reply(text="reminder"), None)
-    adapter.send(address, Reply(text="after it"), None)  # waits behind, to keep the order
-    assert fake.to("/v1.0/robot/oToMessages/batchSend") == [] and len(adapter.held) == 2
+    to_zhang = Target.person(person_id(sqlite_app, "zhangwei"))
+    sqlite_app.deliver([Reply(text="reminder", target=to_zhang, kind="notice")])
+    sqlite_app.deliver([Reply(text="after it", target=to_zhang, kind="notice")])  # waits behind, in order
+    assert fake.to("/v1.0/robot/oToMessages/batchSend") == [] and statuses(sqlite_app) == ["pending"] * 2
     clock.advance(seconds=30)
-    assert adapter.flush_due() == 0
+    assert sqlite_app.outbox.dispatch() == 0
     clock.advance(seconds=31)
-    assert adapter.flush_due() == 2
+    assert sqlite_app.outbox.dispatch() == 2
     assert [s.msg_param["content"] for s in fake.to("/v1.0/robot/oToMessages/batchSend")] == ["reminder", "after it"]
 
 
 def test_custom_robot_is_signed_and_kept_under_its_limit(sqlite_app, dt_settings, fake, clock):
-    adapter = make_adapter(sqlite_app, dt_settings)
+    make_adapter(sqlite_app, dt_settings)
     team_id = seed(sqlite_app)
     with sqlite_app.db.session() as session:
         set_webhook("East", fake.robot_webhook, ROBOT_SECRET, session=session)
-    robot = Address("dingtalk", f"webhook:{team_id}", False, "custom robot")
     for n in range(25):
-        adapter.send(robot, Reply(text=f"deal {n}", mentions=[Mention("Zhang", {"dingtalk": "zhangwei"})]), None)
+        sqlite_app.deliver([Reply(text=f"deal {n}", target=Target.team(team_id), kind="notice",
+                                  mentions=[Mention("Zhang", {"dingtalk": "zhangwei"})])])
     sent = fake.to("/robot/send")
-    assert len(sent) == 20 and len(adapter.held) == 5  # never tripped DingTalk's ten-minute penalty
+    assert len(sent) == 20 and statuses(sqlite_app).count("pending") == 5  # never tripped the penalty
     assert sent[0].body["at"] == {"atUserIds": ["zhangwei"], "isAtAll": False}
     clock.advance(minutes=1)
-    assert adapter.flush_due() == 5
+    assert sqlite_app.outbox.dispatch() == 5
     assert [s.body["text"]["content"] for s in fake.to("/robot/send")][-5:] == [
         f"deal {n} @zhangwei" for n in range(20, 25)]
 
@@ -109,25 +126,17 @@ def test_throttled_custom_robot_waits_ten_minutes(sqlite_app, dt_settings, fake,
         set_webhook("East", fake.robot_webhook, ROBOT_SECRET, session=session)
     fake.robot_throttled_until = clock() + timedelta(minutes=10)  # another sender used it up
     robot = Address("dingtalk", f"webhook:{team_id}", False)
-    adapter.send(robot, Reply(text="big deal"), None)
-    adapter.send(robot, Reply(text="second"), None)
-    assert fake.to("/robot/send") == [] and len(adapter.held) == 2
+    with pytest.raises(SendError) as caught:  # the adapter holds nothing: it says how long to wait
+        adapter.send(robot, Reply(text="tried"), None)
+    assert caught.value.retry_after == 600 and not caught.value.permanent
+    sqlite_app.deliver([Reply(text="big deal", target=Target.team(team_id), kind="notice")])
+    sqlite_app.deliver([Reply(text="second", target=Target.team(team_id), kind="notice")])
+    assert fake.to("/robot/send") == [] and statuses(sqlite_app) == ["pending"] * 2
     clock.advance(minutes=9)
-    assert adapter.flush_due() == 0
+    assert sqlite_app.outbox.dispatch() == 0
     clock.advance(minutes=1)
-    assert adapter.flush_due() == 2
+    assert sqlite_app.outbox.dispatch() == 2
     assert [s.body["text"]["content"] for s in fake.to("/robot/send")] == ["big deal", "second"]
-
-
-def test_a_full_queue_tells_the_caller_when_to_retry(sqlite_app, dt_settings, fake, clock):
-    adapter = make_adapter(sqlite_app, dt_settings)
-    adapter.held.capacity = 1
-    fake.flow_controlled = {"zhangwei"}
-    address = Address("dingtalk", "zhangwei", True)
-    adapter.send(address, Reply(text="held"), None)
-    with pytest.raises(SendError) as exc:
-        adapter.send(address, Reply(text="no room"), None)
-    assert exc.value.retry_after and not exc.value.permanent
 
 
 def test_webhook_settings_are_checked(sqlite_app):

@@ -9,7 +9,6 @@ import time
 
 from waitress.server import create_server
 
-from adapters.slack.client import ChannelPacer
 from bot.chat.messages import Reply, Target
 from bot.app import build_server
 from tests.fakes.slack_workspace import (  # noqa: F401
@@ -34,37 +33,14 @@ def test_a_message_to_a_person_opens_the_im_channel_first(slack):
     assert calls[-3].args["users"] == REP and calls[-1].args["channel"] == "D0REP0001"
 
 
-def test_pacer_holds_about_one_message_per_interval_per_channel():
-    """Slots per channel with a controlled clock: no thread timing, no real sleeps."""
-    now, slept = [100.0], []
-    pacer = ChannelPacer(1.0, clock=lambda: now[0], sleep=slept.append)
-    for _ in range(4):
-        pacer.wait("C1")
-    assert slept == [1.0, 2.0, 3.0]  # the first goes at once, each next one a second later
-    pacer.wait("C2")
-    assert slept == [1.0, 2.0, 3.0]  # another channel does not wait for the first
-    now[0] = 110.0
-    pacer.wait("C1")
-    assert slept == [1.0, 2.0, 3.0]  # a quiet channel sends at once again
-
-
-def test_paced_posts_reach_the_fake_spaced_out(slack):
-    slack.adapter.pacer.interval = 0.05
-    for n in range(3):
-        slack.adapter.post(CHANNEL, Reply(text=f"m{n}"))
-    posts = [c.at for c in slack.fake.sent("chat.postMessage")]
-    # The third is released a full interval after the second was, which came after the first arrived
-    # (each post waits for its answer): robust to a slow machine, unlike spacing between arrivals.
-    assert len(posts) == 3 and posts == sorted(posts) and posts[2] - posts[0] >= 0.045
-
-
 def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeypatch):
-    """Forty people use /pace at once while every answer waits its turn in the channel: each request is
-    still answered at once (Slack allows 3 s), and every answer is delivered afterwards."""
+    """Forty people use /pace at once while Slack is slow to take each answer: each request is still
+    answered at once (Slack allows 3 s), and every answer is delivered afterwards."""
     for name, value in {"SLACK_BOT_TOKEN": fake_slack.token, "SLACK_SIGNING_SECRET": SECRET,
-                        "SLACK_API_URL": fake_slack.api_url, "SLACK_SEND_INTERVAL": "0.05",
+                        "SLACK_API_URL": fake_slack.api_url, "SLACK_SEND_INTERVAL": "0",
                         "SLACK_APP_TOKEN": ""}.items():
         monkeypatch.setenv(name, value)
+    fake_slack.latency["response_url"] = 0.05
     server, _ = build_server(slack_app, ["slack"])
     http_server = create_server(server, host="127.0.0.1", port=0, threads=8)
     port = http_server.effective_port
@@ -105,11 +81,11 @@ def test_acks_stay_fast_under_load_over_real_http(slack_app, fake_slack, monkeyp
         http_server.close()
         thread.join(5)
     assert [s for s, _ in results] == [200] * 40
-    # The answers took 41 × 0.05 s to go out, one after another; every ack came back before the last
-    # of them, so no ack waited for the work behind it (an order, not a timing threshold).
+    # The answers took 41 × 0.05 s on four worker threads; every ack came back before the last of them,
+    # so no ack waited for the work behind it (an order, not a timing threshold).
     answers = [c.at for c in fake_slack.sent("response_url")]
     assert len(answers) == 41  # forty helps and one welcome
-    assert answers[-1] - answers[0] >= 40 * 0.045
+    assert answers[-1] - answers[0] >= 9 * 0.045
     assert max(acked for _, acked in results) < answers[-1]
 
 

@@ -4,6 +4,8 @@ and MD5) to a group robot; a missing file or a failed upload never costs the tex
 
 from __future__ import annotations
 
+import dataclasses
+
 import base64
 import hashlib
 import logging
@@ -37,10 +39,8 @@ def api():
 
 @pytest.fixture
 def adapter(app, api):
-    scheduled = []
-    adapter = build(app, WeComSettings(_env_file=None, **wecom_env(api)),
-                    schedule=lambda delay, fn: scheduled.append(delay))
-    adapter.scheduled = scheduled
+    adapter = build(app, WeComSettings(_env_file=None, **wecom_env(api)))
+    app.add_sender(adapter)
     return adapter
 
 
@@ -117,12 +117,15 @@ def test_an_upload_with_an_expired_token_is_resent_whole(adapter, api, chart_png
     assert api.sent("message/send")[-1]["msgtype"] == "image" and api.token_fetches == 2
 
 
-def test_the_image_counts_against_the_member_rate_and_waits_behind_its_text(adapter, api, chart_png, clock):
+def test_the_image_counts_against_the_member_rate_and_waits_with_its_text(app, adapter, api, chart_png, clock):
+    from tests.adapters.wecom.test_wecom_send import member
+
+    zhang = member(app, "zhangwei")
     for n in range(29):
-        adapter.send(ZHANG, Reply(text=f"消息 {n}"), None)
-    adapter.send(ZHANG, digest(chart_png), None)  # the 30th message this minute: the image is the 31st
-    assert api.sent("message/send")[-1]["msgtype"] == "markdown" and not api.sent("media/upload")
-    assert adapter.pacer.pending() == 1 and adapter.scheduled
+        app.deliver([Reply(text=f"消息 {n}", target=zhang, kind="notice")])
+    app.deliver([dataclasses.replace(digest(chart_png), target=zhang)])  # text and image: the 30th and 31st
+    assert len(api.sent("message/send")) == 29 and not api.sent("media/upload")
     clock.advance(seconds=60)
-    assert adapter.pacer.run_due() == 1
-    assert api.sent("message/send")[-1]["msgtype"] == "image" and len(api.sent("media/upload")) == 1
+    assert app.outbox.dispatch() == 1
+    assert [m["msgtype"] for m in api.sent("message/send")[-2:]] == ["markdown", "image"]
+    assert len(api.sent("media/upload")) == 1

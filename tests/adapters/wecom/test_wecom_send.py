@@ -1,18 +1,23 @@
 """WeCom outbound: one shared access token, refreshed once when WeCom says it expired, API errors as
-SendError, WeCom's silent per-member rates held by the bot, and rendering within WeCom's limits."""
+SendError, WeCom's silent per-member rates kept by the outbox's shared limiter, and rendering within
+WeCom's limits."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timedelta
 
 import pytest
 
 from adapters.wecom import build, render
-from adapters.wecom.pacing import MEMBER, RateLimiter
+from adapters.wecom.adapter import MEMBER
 from adapters.wecom.settings import WeComSettings, load_wecom_settings
 from bot.delivery.addressing import Address
 from bot.core.config import SettingsError
 from bot.delivery.errors import SendError
+from bot.delivery.limiter import Bucket, Limiter
+from bot.chat.messages import Button, Reply, Target
+from bot.store.tables.sales import Role
+from bot.services import org
 from bot.chat.messages import Button, Reply
 from tests.conftest import FixedClock
 from tests.wecom_fake import FakeWeComAPI, wecom_env
@@ -31,10 +36,17 @@ def settings_for(api, **more) -> WeComSettings:
 
 @pytest.fixture
 def adapter(app, api):
-    scheduled = []
-    adapter = build(app, settings_for(api), schedule=lambda delay, fn: scheduled.append(delay))
-    adapter.scheduled = scheduled
+    adapter = build(app, settings_for(api))
+    app.add_sender(adapter)
     return adapter
+
+
+def member(app, userid: str) -> Target:
+    """A person known by their WeCom account, as a reply's target."""
+    with app.db.session() as session:
+        person = org.register("wecom", userid, userid, lang="zh", role=Role.REP, now=app.clock(), session=session)
+        session.flush()
+        return Target.person(person.id)
 
 
 ZHANG = Address("wecom", "zhangwei", True, "张伟")
@@ -73,41 +85,49 @@ def test_api_errors_become_send_errors(app, api, adapter):
     assert caught.value.permanent
 
 
-def test_member_rate_is_held_so_nothing_is_dropped(app, api, adapter, clock):
+def test_member_rate_is_kept_so_nothing_is_dropped(app, api, adapter, clock):
+    zhang, wang = member(app, "zhangwei"), member(app, "wangfang")
     for n in range(31):
-        adapter.send(ZHANG, Reply(text=f"消息 {n}"), None)
+        app.deliver([Reply(text=f"消息 {n}", target=zhang, kind="notice")])
     assert len(api.texts(touser="zhangwei")) == 30  # WeCom would silently drop a 31st this minute
-    assert adapter.pacer.pending() == 1 and adapter.scheduled and 59 <= adapter.scheduled[-1] <= 60
-    adapter.send(Address("wecom", "wangfang", True), Reply(text="别人"), None)
+    app.deliver([Reply(text="别人", target=wang, kind="notice")])
     assert api.texts(touser="wangfang") == ["别人"]  # other members are not held up
-    assert adapter.pacer.run_due() == 0
+    assert app.outbox.dispatch() == 0
     clock.advance(seconds=60)
-    assert adapter.pacer.run_due() == 1
-    assert api.texts(touser="zhangwei")[-1] == "消息 30" and adapter.pacer.pending() == 0
+    assert app.outbox.dispatch() == 1
+    assert api.texts(touser="zhangwei")[-1] == "消息 30"
 
 
 def test_a_waiting_message_hit_by_a_rate_limit_error_waits_and_is_resent(app, api, adapter, clock):
+    zhang = member(app, "zhangwei")
     for n in range(32):
-        adapter.send(ZHANG, Reply(text=f"m{n}"), None)
+        app.deliver([Reply(text=f"m{n}", target=zhang, kind="notice")])
     clock.advance(seconds=60)
     api.fail_next("message/send", 45009)
-    assert adapter.pacer.run_due() == 0 and adapter.pacer.pending() == 2
+    assert app.outbox.dispatch() == 0  # WeCom said "frequency limit": the member's bucket waits a minute
     clock.advance(seconds=60)
-    assert adapter.pacer.run_due() == 2
+    assert app.outbox.dispatch() == 2
     assert api.texts(touser="zhangwei")[-2:] == ["m30", "m31"]
 
 
-def test_hourly_rate_per_member():
-    clock = FixedClock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
-    limiter = RateLimiter(clock)
-    for _ in range(1000):  # 30 a minute, just within the minute rate, for 33 minutes
-        assert limiter.wait("u", MEMBER) == 0
-        limiter.record("u")
-        clock.advance(seconds=2)
-    assert limiter.wait("u", MEMBER) == pytest.approx(3600 - 2000)
-    assert limiter.wait("v", MEMBER) == 0
-    clock.advance(seconds=3600 - 2000)
-    assert limiter.wait("u", MEMBER) == 0
+def test_hourly_rate_per_member(db, clock):
+    """30 a minute for 34 minutes is within the minute rate but over 1,000 an hour: the shared limiter
+    makes the member wait for the hour's oldest to leave."""
+    limiter = Limiter(db, clock)
+    minute = Bucket("wecom", "user:u", MEMBER, cost=30)
+    for _ in range(33):
+        assert limiter.acquire(minute) is None
+        clock.advance(seconds=60)
+    assert limiter.acquire(minute) is not None  # 990 + 30 > 1000
+    ten = Bucket("wecom", "user:u", MEMBER, cost=10)
+    assert limiter.acquire(ten) is None  # 1000 exactly
+    one = Bucket("wecom", "user:u", MEMBER)
+    start = clock()
+    free = limiter.acquire(one)
+    assert free == start - timedelta(minutes=33) + timedelta(hours=1)
+    assert limiter.acquire(Bucket("wecom", "user:v", MEMBER)) is None  # another member is not held up
+    clock.set(free)
+    assert limiter.acquire(one) is None
 
 
 def test_render_card_markdown_text_and_size_limits():

@@ -7,6 +7,7 @@ Create Date: 2026-11-26 01:29:51.072086
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import bot.store.columns
 import bot.store.tables.sales
 
 
@@ -21,7 +22,7 @@ def upgrade() -> None:
     op.create_table('inboundevent',
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=191), nullable=False),
-    sa.Column('received_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('platform', 'event_id')
     )
     with op.batch_alter_table('inboundevent', schema=None) as batch_op:
@@ -34,7 +35,7 @@ def upgrade() -> None:
     sa.Column('holidays', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -42,9 +43,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('role', bot.store.tables.sales.EnumText(bot.store.tables.sales.Role), nullable=False),
+    sa.Column('role', bot.store.columns.EnumText(bot.store.tables.sales.Role), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -80,7 +81,7 @@ def upgrade() -> None:
     sa.Column('dialed', sa.Integer(), nullable=False),
     sa.Column('connected', sa.Integer(), nullable=False),
     sa.Column('talk_minutes', sa.Integer(), nullable=False),
-    sa.Column('updated_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('person_id', 'day')
@@ -96,7 +97,7 @@ def upgrade() -> None:
     sa.Column('ref_id', sa.Integer(), nullable=False),
     sa.Column('before', sa.Text(), nullable=True),
     sa.Column('undone', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -113,7 +114,7 @@ def upgrade() -> None:
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('customer', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('voided', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -142,7 +143,7 @@ def upgrade() -> None:
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.Column('set_by', sa.Integer(), nullable=True),
-    sa.Column('updated_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['set_by'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('scope', 'scope_id', 'metric', 'period_kind', 'period_start')

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:36:09.493799
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0002'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=191), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
-    sa.Column('expires_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('platform', 'key')
     )
     # ### end Alembic commands ###

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:43:35.679024
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0005_dingtalk'

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:42:06.937526
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0006_schedule'
@@ -39,14 +39,14 @@ def upgrade() -> None:
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('not_before', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('not_before', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('claimed_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('merged_into', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
@@ -56,7 +56,7 @@ def upgrade() -> None:
     op.create_table('sendrate',
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('bucket', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('next_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('platform', 'bucket')
     )
     op.create_table('teamschedule',

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 02:20:49.267129
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0007_forms'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('form', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('since', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('since', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'form')
@@ -40,9 +40,9 @@ def upgrade() -> None:
     sa.Column('numbers', sa.Text(), nullable=False),
     sa.Column('submitted', sa.Text(), nullable=True),
     sa.Column('late', sa.Boolean(), nullable=False),
-    sa.Column('started_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -57,7 +57,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['parent_id'], ['target_feedback.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:43:42.377930
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0008_plan'
@@ -23,9 +23,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key_hash'),
     sa.UniqueConstraint('name')
@@ -46,8 +46,8 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:42:48.764675
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import bot.store.tables.sales
+import bot.store.columns
 
 
 revision = '0010_dashboard'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('web_secret',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('value', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('board_link',
@@ -30,8 +30,8 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -44,9 +44,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('nonce_hash', sa.String(length=64), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', bot.store.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('nonce_hash')
@@ -57,8 +57,8 @@ def upgrade() -> None:
     op.create_table('web_session',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', bot.store.tables.sales.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.store.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('token_hash')
     )
