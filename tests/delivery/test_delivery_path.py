@@ -244,3 +244,31 @@ def test_old_sends_and_spent_one_off_buckets_are_forgotten(db, clock):
         assert session.exec(select(SendLog)).all() == []
         assert [r.bucket for r in session.exec(select(SendRate)).all()] == ["C1"]
     assert limiter.acquire(once) is None  # made again if ever needed
+
+
+# -- a reply in several messages ------------------------------------------------------------------------
+def test_a_long_announcement_refused_part_way_goes_on_from_there_in_another_process(slack):
+    """A digest too big for one Slack message goes as three; the second gets a 429. The row keeps how many
+    went, and a dispatcher of another process sends the rest: every part once, in order, in the channel."""
+    from bot.delivery.outbox import Outbox
+
+    setup_team(slack)
+    app = slack.app
+    with app.db.session() as session:
+        from bot.services import org
+
+        team = org.team_by_name("Sales", session=session)
+    posted = len(slack.fake.sent("chat.postMessage"))
+    slack.fake.fail("chat.postMessage", 429, times=1, retry_after=30, after=1)
+    text = "\n---\n".join(f"part {n} " + "z" * 9000 for n in range(3))
+    app.deliver([Reply(text=text, target=Target.team(team.id), kind="notice", key="digest:long")])
+    row = [r for r in outbox_rows(app.db) if r.key.startswith("digest:long")][0]
+    assert (row.status, row.parts_sent) == ("pending", 1)
+
+    app.clock.advance(seconds=31)
+    other = Outbox(app.db, app.clock, app.senders, app.addressing.resolve, limiter=Limiter(app.db, app.clock))
+    assert other.dispatch() == 1
+    calls = slack.fake.sent("chat.postMessage")[posted:]
+    delivered = [c.args["blocks"][0]["text"]["text"][:6] for c in calls if c.args["_status"] == 200]
+    assert delivered == ["part 0", "part 1", "part 2"]  # part 0 not posted twice
+    assert all(c.args["channel"] == CHANNEL for c in calls)
