@@ -250,7 +250,7 @@ def test_old_sends_and_spent_one_off_buckets_are_forgotten(db, clock):
 def test_a_long_announcement_refused_part_way_goes_on_from_there_in_another_process(slack):
     """A digest too big for one Slack message goes as three; the second gets a 429. The row keeps how many
     went, and a dispatcher of another process sends the rest: every part once, in order, in the channel."""
-    from bot.delivery.outbox import Outbox
+    from bot.app import build_adapters
 
     setup_team(slack)
     app = slack.app
@@ -266,8 +266,10 @@ def test_a_long_announcement_refused_part_way_goes_on_from_there_in_another_proc
     assert (row.status, row.parts_sent) == ("pending", 1)
 
     app.clock.advance(seconds=31)
-    other = Outbox(app.db, app.clock, app.senders, app.addressing.resolve, limiter=Limiter(app.db, app.clock))
-    assert other.dispatch() == 1
+    other = App(app.settings, db=Database(app.db.url), clock=app.clock)  # another process: nothing in memory
+    build_adapters(other, ["slack"])
+    assert other.outbox.dispatch() == 1
+    other.db.dispose()
     calls = slack.fake.sent("chat.postMessage")[posted:]
     delivered = [c.args["blocks"][0]["text"]["text"][:6] for c in calls if c.args["_status"] == 200]
     assert delivered == ["part 0", "part 1", "part 2"]  # part 0 not posted twice
