@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from contextlib import contextmanager
 import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -58,25 +59,34 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database():
-    """A throwaway PostgreSQL database, migrated once; each test starts from empty tables."""
+@contextmanager
+def fresh_pg(prefix: str = "pacebot_test"):
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (fails under REQUIRE_PG, else skips,
+    when the server is unreachable)."""
     if not _pg_available():
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (PACEBOT_REQUIRE_POSTGRES=1) but {PG_URL} is unreachable")
         pytest.skip(f"no PostgreSQL at {PG_URL}")
-    name = f"pacebot_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    db = Database(url)
-    db.upgrade()
-    db.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throwaway PostgreSQL database, migrated once; each test starts from empty tables."""
+    with fresh_pg() as url:
+        db = Database(url)
+        db.upgrade()
+        db.dispose()
+        yield url
 
 
 def _empty_pg(url: str) -> None:

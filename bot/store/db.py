@@ -8,11 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x7061636564  # "paced": the advisory lock id held while the schema is migrated
 
 
 def normalise_url(url: str) -> str:
@@ -33,6 +34,8 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
+            # A database that cannot be reached says so within seconds (/readyz, start-up), not minutes.
+            kwargs["connect_args"] = {"connect_timeout": 10}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -59,8 +62,15 @@ class Database:
         return cfg
 
     def upgrade(self, revision: str = "heads") -> None:
-        """Create or upgrade the schema to `revision` (every feature branch's head by default)."""
+        """Create or upgrade the schema to `revision` (every feature branch's head by default).
+
+        On PostgreSQL under an advisory lock taken on the migrating connection, so any number of
+        processes may start at once: the first migrates, the others wait, then find nothing to do."""
         with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                # Transaction-scoped: released at the commit (or rollback) that ends the migration,
+                # and by the server if this process dies.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = self.alembic_config()
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)

@@ -7,17 +7,16 @@ is taken off their team, a second run changes nothing, and links made before the
 from __future__ import annotations
 
 import shutil
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from bot.app import main
 from bot.store.db import Database
 from bot.store.tables.sales import Account, Person, Team
 from bot.store.tables.directory import DirectoryLink
-from tests.conftest import PG_URL, REQUIRE_PG, _pg_available
+from tests.conftest import fresh_pg
 
 # One company, described once: (id, name, parent id); the root (1) is the company itself.
 DEPARTMENTS = [(2, "华东", 1), (3, "华南", 1), (4, "一组", 2), (5, "一组", 3), (6, "空部门", 1)]
@@ -198,20 +197,10 @@ def empty_db(request, tmp_path):
         yield db
         db.dispose()
         return
-    if not _pg_available():
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required but {PG_URL} is unreachable")
-        pytest.skip(f"no PostgreSQL at {PG_URL}")
-    name = f"pacebot_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(PG_URL.rsplit("/", 1)[0] + "/" + name)
-    yield db
-    db.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg("pacebot_mig") as url:
+        db = Database(url)
+        yield db
+        db.dispose()
 
 
 def test_the_migration_keeps_links_made_by_the_old_tables(empty_db, platform, monkeypatch, tmp_path, capsys):
