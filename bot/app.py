@@ -20,6 +20,8 @@ from bot.store.db import Database
 from bot.chat.i18n import I18n
 from bot.chat.messages import Incoming, Reply
 from bot.chat.router import Router
+from bot.runtime.inbox import Inbox
+from bot.chat.tasks import Deliver, HandleMessage, TaskHandlers
 from bot.web import install as install_dashboard
 from bot.web.fame import HallOfFame, champion_entries
 
@@ -37,7 +39,10 @@ class App:
         self.i18n = i18n or I18n()
         self.router = Router(self)
         self.senders: dict[str, Sender] = {}
-        self.background = Background()
+        # Work after an acknowledgement: typed tasks, recorded in the inbox before the ack (bot.runtime.inbox).
+        self.inbox = Inbox(self.db, clock, lease=settings.inbox_lease)
+        self.tasks = default_task_handlers(self)
+        self.background = Background(self.inbox, self.tasks)
         self.http_mounts: list = []  # callables(server) that mount extra HTTP routes (API, dashboard)
         self.on_serve: list = []  # callables run when `pacebot serve` starts (the scheduler)
         self.limiter = Limiter(self.db, clock)  # every platform's send rates, shared through the database
@@ -69,6 +74,21 @@ class App:
     def deliver(self, replies: list[Reply], origin: Incoming | None = None) -> None:
         """Every reply through the outbox; those this call made are sent at once, in this thread."""
         self.outbox.deliver(replies, origin)
+
+
+def default_task_handlers(app: App) -> TaskHandlers:
+    """What a task does unless a platform's adapter registers its own way (bot.chat.tasks)."""
+    handlers = TaskHandlers()
+    handlers.register(HandleMessage, lambda task: app.process(task.incoming))
+    handlers.register(Deliver, lambda task: app.deliver(task.replies))
+
+    def answered(task) -> None:  # the router may forget the replies it kept for a re-run
+        incoming = getattr(task, "incoming", None)
+        if incoming is not None:
+            app.router.answered(incoming)
+
+    handlers.after.append(answered)
+    return handlers
 
 
 # The platform adapters `pacebot serve` can run; each package offers `build(app) -> adapter | None` (None when
@@ -138,7 +158,14 @@ def serve(app: App, host: str, port: int) -> None:
     from bot.schedule.scheduler import install as install_scheduler
 
     install_scheduler(app)
-    server.serve(app, host, port, adapters=build_adapters(app))
+    server.serve(app, host, port, adapters=build_adapters(app), build_worker=build_worker_app)
+
+
+def build_worker_app(settings: Settings) -> App:
+    """A worker process's App: the same adapters as the serving process, to run tasks and send."""
+    app = App(settings)
+    build_adapters(app)
+    return app
 
 
 class Wiring:

@@ -26,6 +26,7 @@ from bot.core.chunks import parts_sent_on_error
 from bot.delivery.limiter import Bucket
 from bot.chat.messages import Incoming, Reply
 from bot.store.tables.dingtalk import DingTalkWebhook
+from bot.chat.tasks import HandleMessage
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -61,6 +62,14 @@ class DingTalkAdapter:
         if self.stream is not None:
             self.stream.stop()
 
+    def health(self) -> tuple[bool, str]:
+        """For /readyz: the Stream connection, when Stream mode is configured."""
+        if not self.settings.stream:
+            return True, "callbacks over HTTP"
+        if self.stream is None or not self.stream.connected:
+            return False, "DingTalk Stream is not connected"
+        return True, "DingTalk Stream connected"
+
     # -- inbound ----------------------------------------------------------------------------------
     def now_ms(self) -> int:
         return int(self.app.clock().timestamp() * 1000)
@@ -85,7 +94,7 @@ class DingTalkAdapter:
         """A robot message from either transport: parsed now, handled on the worker pool."""
         incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base)
         if incoming is not None:
-            self.app.background.submit(self.app.process, incoming)
+            self.app.background.submit(HandleMessage(incoming))  # on record before the ack
         return incoming
 
     # -- outbound ---------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class StreamRunner:
         self.idle = adapter.settings.stream_idle_seconds
         self.backoff = adapter.settings.stream_backoff_seconds
         self.connections = 0  # connections opened so far
+        self.connected = False  # a connection is open now (for /readyz)
         self.watchdog_restarts = 0
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -138,14 +139,18 @@ class StreamRunner:
         async with websockets.connect(uri, ping_interval=20, ping_timeout=20, close_timeout=2) as ws:
             self.client.websocket = ws
             self.connections += 1
+            self.connected = True
             log.info("DingTalk Stream connected (%d)", self.connections)
-            while not self._stopping.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=self.idle)
-                except asyncio.TimeoutError:
-                    self.watchdog_restarts += 1
-                    log.warning("DingTalk Stream: no frame for %.0fs; reconnecting", self.idle)
-                    return
-                task = asyncio.create_task(self.client.background_task(json.loads(raw)))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            try:
+                while not self._stopping.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), timeout=self.idle)
+                    except asyncio.TimeoutError:
+                        self.watchdog_restarts += 1
+                        log.warning("DingTalk Stream: no frame for %.0fs; reconnecting", self.idle)
+                        return
+                    task = asyncio.create_task(self.client.background_task(json.loads(raw)))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+            finally:
+                self.connected = False

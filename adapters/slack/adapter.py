@@ -1,5 +1,5 @@
-"""The Slack adapter: bolt receives and verifies (HTTP and Socket Mode), listeners parse and hand the work
-to `app.background`, and `send` posts rendered replies through slack_sdk's WebClient."""
+"""The Slack adapter: bolt receives and verifies (HTTP and Socket Mode), listeners parse and record the work
+as typed tasks (`bot.chat.tasks`) through `app.background` before they ack, and `send` posts rendered replies through slack_sdk's WebClient."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.core.clock import local_today
 from bot.chat.forms import whole
 from bot.chat.messages import Incoming, Reply
 from bot.services import org
+from bot.chat.tasks import HandleMessage, OpenFormModal, OpenLogModal, SubmitForm
 
 from . import form_modal, parse, views
 from .client import SlackSender, retry_handlers
@@ -80,6 +81,7 @@ class SlackAdapter(SlackSender):
         self._socket = None
         self._names: OrderedDict[str, tuple[str | None, str | None, str | None]] = OrderedDict()
         self._names_lock = threading.Lock()
+        self._register_tasks()
 
     # -- what bot.runtime.server asks of an adapter ----------------------------------------------------
     def routes(self) -> dict:
@@ -103,31 +105,38 @@ class SlackAdapter(SlackSender):
             self._socket.close()
             self._socket = None
 
+    def health(self) -> tuple[bool, str]:
+        """For /readyz: the Socket Mode connection, when Socket Mode is configured."""
+        if not self.settings.app_token:
+            return True, "events over HTTP"
+        if self._socket is None:
+            return False, "Socket Mode is not connected"
+        if not self._socket.client.is_connected():
+            return False, "Socket Mode connection lost (reconnecting)"
+        return True, "Socket Mode connected"
+
     # -- listeners: parse, hand over, ack ------------------------------------------------------
-    def _on_event(self, body, context) -> None:  # events are acked by bolt before this runs
+    def _on_event(self, body, context) -> None:  # bolt answers Slack after this returns
         incoming = parse.parse_event(body, context.get("bot_user_id"))
         if incoming is not None:
-            self.app.background.submit(self._work, incoming)
+            self.app.background.submit(HandleMessage(incoming))
 
     def _on_command(self, ack, body) -> None:
-        incoming = parse.parse_command(body)
-        if self._is_bare_log(incoming.text):
-            self.app.background.submit(self._open_log_modal, incoming)
-        elif self._is_bare(incoming.text, "report"):
-            self.app.background.submit(self._open_form_modal, incoming)
-        else:
-            self.app.background.submit(self._work, incoming)
+        self.app.background.submit(self._task_for(parse.parse_command(body)))  # on record before the ack
         ack()
 
     def _on_action(self, ack, body) -> None:
         incoming = parse.parse_action(body)
-        if incoming is not None and self._is_bare_log(incoming.text):
-            self.app.background.submit(self._open_log_modal, incoming)
-        elif incoming is not None and self._is_bare(incoming.text, "report"):
-            self.app.background.submit(self._open_form_modal, incoming)
-        elif incoming is not None:
-            self.app.background.submit(self._work, incoming)
+        if incoming is not None:
+            self.app.background.submit(self._task_for(incoming))
         ack()
+
+    def _task_for(self, incoming: Incoming):
+        if self._is_bare_log(incoming.text):
+            return OpenLogModal(incoming)
+        if self._is_bare(incoming.text, "report"):
+            return OpenFormModal(incoming)
+        return HandleMessage(incoming)
 
     def _on_log_submitted(self, ack, body) -> None:
         user = body["user"]["id"]
@@ -142,7 +151,7 @@ class SlackAdapter(SlackSender):
             incoming = Incoming(platform=PLATFORM, user_id=user, text=text, channel_id=user, is_direct=True,
                                 event_id=f"view:{view_id}:{body['view'].get('hash', '')}:{n}",
                                 user_name=body["user"].get("username") or body["user"].get("name"))
-            self.app.background.submit(self._work, incoming)
+            self.app.background.submit(HandleMessage(incoming))
         ack()
 
     def _on_form_submitted(self, ack, body) -> None:
@@ -154,11 +163,13 @@ class SlackAdapter(SlackSender):
         if errors:
             ack(response_action="errors", errors=errors)
             return
+        self.app.background.submit(SubmitForm(PLATFORM, user, meta.get("form", ""), meta.get("period", ""), values,
+                                              event_id=f"form:{view['id']}:{view.get('hash', '')}"))
         ack()
-        self.app.background.submit(self._submit_form, user, meta.get("form", ""), meta.get("period", ""), values)
 
-    def _submit_form(self, user: str, form_id: str, period: str, values: dict) -> None:
-        self.app.deliver(whole.submit_all(self.app, PLATFORM, user, form_id, period, values))
+    def _submit_form(self, task: SubmitForm) -> None:
+        self.app.deliver(whole.submit_all(self.app, PLATFORM, task.user_id, task.form_id, task.period,
+                                          task.values))
 
     def _is_bare_log(self, text: str) -> bool:
         return self._is_bare(text, "log")
@@ -168,6 +179,14 @@ class SlackAdapter(SlackSender):
         return cmd is not None and cmd.name == name and not args
 
     # -- the work after the ack ----------------------------------------------------------------
+    def _register_tasks(self) -> None:
+        """How this adapter runs the typed tasks its listeners record (bot.chat.tasks)."""
+        tasks = self.app.tasks
+        tasks.register(HandleMessage, lambda task: self._work(task.incoming), PLATFORM)
+        tasks.register(OpenLogModal, lambda task: self._open_log_modal(task.incoming), PLATFORM)
+        tasks.register(OpenFormModal, lambda task: self._open_form_modal(task.incoming), PLATFORM)
+        tasks.register(SubmitForm, self._submit_form, PLATFORM)
+
     def _work(self, incoming: Incoming) -> None:
         incoming = self.with_profile(incoming)
         if incoming.extra.get("home"):

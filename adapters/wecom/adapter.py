@@ -18,6 +18,7 @@ from bot.delivery.errors import SendError
 from bot.core.chunks import parts_sent_on_error
 from bot.delivery.limiter import Bucket, Window
 from bot.chat.messages import Incoming, Reply
+from bot.chat.tasks import HandleMessage
 
 from adapters.wecom import render
 from adapters.wecom.callback import CallbackVerifier, callback_app
@@ -66,10 +67,13 @@ class WeComAdapter:
             log.exception("could not read a WeCom callback")
             return
         if incoming is not None:
-            self.app.background.submit(self.app.process, incoming)
+            self.app.background.submit(HandleMessage(incoming))  # on record before WeCom's 200
 
     def start(self) -> None:
         pass  # callbacks only: no connection to keep open
+
+    def health(self) -> tuple[bool, str]:
+        return True, "callbacks over HTTP"
 
     def stop(self) -> None:
         pass

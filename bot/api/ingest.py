@@ -23,6 +23,7 @@ from sqlmodel import Session
 from bot.core.clock import local_today
 from bot.core.records import ActivityRecord, DealRecord
 from bot.services import apikeys, ingest, org
+from bot.chat.tasks import Deliver
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class IngestApi:
             session.commit()
         if announcements:
             # Ack first, announce after: the sender gets its answer without waiting for the platforms.
-            self.app.background.submit(self.app.deliver, announcements)
+            self.app.background.submit(Deliver(announcements))
         return "200 OK", (results[0] if single else {"results": results})
 
     def _store_activity(self, index, person, record, now, session, announcements) -> dict:

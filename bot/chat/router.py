@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -23,6 +24,7 @@ from bot.core.errors import UserError, is_user_error
 from bot.chat.messages import Incoming, Reply, Target
 from bot.store.tables.sales import InboundEvent, Person, Role, Team
 from bot.services import org
+from bot.chat.tasks import RUN_MARK, replies_from_json, replies_to_json
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -136,9 +138,15 @@ class Router:
 
     # -- the pipeline -------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:
-        if incoming.event_id and not self._first_delivery(incoming):
-            log.info("dropped retried event %s/%s", incoming.platform, incoming.event_id)
-            return []
+        if incoming.event_id:
+            seen = self._seen(incoming)
+            if seen is not None:
+                if seen:
+                    log.warning("event %s/%s was handled by a process that died before answering; sending "
+                                "the replies it made", incoming.platform, incoming.event_id)
+                else:
+                    log.info("dropped retried event %s/%s", incoming.platform, incoming.event_id)
+                return seen
         try:
             try:
                 with self.app.db.session() as session:
@@ -151,23 +159,56 @@ class Router:
             log.exception("could not identify %s:%s", incoming.platform, incoming.user_id)
             return [Reply(text=self.app.i18n.t(self.app.settings.lang, "error.internal"), kind="error",
                           lang=self.app.settings.lang)]
-        replies: list[Reply] = []
+        welcome: list[Reply] = []
         if is_new:
-            replies.append(Reply(text=self.app.i18n.render(person.lang, "welcome", name=person.name,
+            welcome.append(Reply(text=self.app.i18n.render(person.lang, "welcome", name=person.name,
                                                            is_admin=person.role == Role.ADMIN),
                                  lang=person.lang, kind="notice"))
-        replies.extend(self._dispatch(incoming, person.id))
-        return replies
+        return self._dispatch(incoming, person.id, welcome)
 
-    def _first_delivery(self, incoming: Incoming) -> bool:
-        """Record the event id; False when another delivery of it got there first."""
+    # -- deduplication: the event id is recorded with what handling it changed, in one transaction ---
+    def _seen(self, incoming: Incoming) -> list[Reply] | None:
+        """None for an event not handled yet; else the replies still owed for it (a re-run from the inbox
+        after a crash between the handler's commit and the answer), taken once, or [] (drop it)."""
+        key = (incoming.platform, incoming.event_id[:191])
+        with self.app.db.session() as session:
+            event = session.get(InboundEvent, key)
+            if event is None:
+                return None
+            kept = event.replies
+            if kept is None or not incoming.extra.get(RUN_MARK):  # a platform's retry: never answered twice
+                return []
+            taken = session.execute(update(InboundEvent).where(
+                InboundEvent.platform == key[0], InboundEvent.event_id == key[1],
+                InboundEvent.replies.is_not(None)).values(replies=None)).rowcount
+        return replies_from_json(kept) if taken else []
+
+    def _record(self, session: Session, incoming: Incoming, replies: list[Reply]) -> bool:
+        """Add the event id and its replies to the handler's transaction; False when another delivery of
+        the event recorded it first (the caller then rolls the handler's work back). Replies without an
+        idempotency key get one from the event, so that a re-run's announcements are the same outbox rows."""
+        for n, reply in enumerate(replies):
+            if reply.key is None:
+                reply.key = f"event:{incoming.platform}:{incoming.event_id}:{n}"
+        session.flush()  # the handler's own changes first, so that a conflict below is the event's
         try:
-            with self.app.db.session() as session:
-                session.add(InboundEvent(platform=incoming.platform, event_id=incoming.event_id[:191],
-                                         received_at=self.app.clock()))
+            kept = replies_to_json(replies) if incoming.extra.get(RUN_MARK) else None  # see `_seen`
+            session.add(InboundEvent(platform=incoming.platform, event_id=incoming.event_id[:191],
+                                     received_at=self.app.clock(), replies=kept))
+            session.flush()
             return True
         except IntegrityError:
+            session.rollback()
             return False
+
+    def answered(self, incoming: Incoming) -> None:
+        """The replies were delivered: forget them, so that no re-run sends them again."""
+        if not incoming.event_id:
+            return
+        with self.app.db.session() as session:
+            session.execute(update(InboundEvent).where(
+                InboundEvent.platform == incoming.platform, InboundEvent.event_id == incoming.event_id[:191],
+                InboundEvent.replies.is_not(None)).values(replies=None))
 
     def _identify(self, incoming: Incoming, session: Session) -> tuple[Person, bool]:
         person = org.find_account(incoming.platform, incoming.user_id, session=session)
@@ -184,21 +225,33 @@ class Router:
                               session=session, tz=incoming.tz_hint)
         return person, True
 
-    def _dispatch(self, incoming: Incoming, person_id: int) -> list[Reply]:
+    def _dispatch(self, incoming: Incoming, person_id: int, welcome: list[Reply]) -> list[Reply]:
         text = (incoming.action or incoming.text or "").strip()
         with Session(self.app.db.engine, expire_on_commit=False) as session:
             person = session.get(Person, person_id)
             ctx = Ctx(app=self.app, incoming=incoming, session=session, person=person)
             try:
-                replies = self._route(ctx, text)
+                replies = welcome + self._route(ctx, text)
+                if incoming.event_id and not self._record(session, incoming, replies):
+                    session.rollback()
+                    log.info("dropped event %s/%s: another delivery of it was handled meanwhile",
+                             incoming.platform, incoming.event_id)
+                    return []
                 session.commit()
                 return replies
             except Exception as exc:
                 session.rollback()
                 if is_user_error(exc):
-                    return [self._error_reply(ctx, exc)]
-                log.exception("failed on %r from %s:%s", text, incoming.platform, incoming.user_id)
-                return [Reply(text=ctx.t("error.internal"), kind="error", lang=ctx.lang)]
+                    replies = welcome + [self._error_reply(ctx, exc)]
+                else:
+                    log.exception("failed on %r from %s:%s", text, incoming.platform, incoming.user_id)
+                    replies = welcome + [Reply(text=ctx.t("error.internal"), kind="error", lang=ctx.lang)]
+        if incoming.event_id:
+            with Session(self.app.db.engine) as session:
+                if not self._record(session, incoming, replies):
+                    return []
+                session.commit()
+        return replies
 
     def _route(self, ctx: Ctx, text: str) -> list[Reply]:
         for interceptor in self.interceptors:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     log_level: str = Field("WARNING", alias="PACEBOT_LOG_LEVEL")
     workers: int = Field(1, alias="PACEBOT_WORKERS", ge=0, le=64)
     worker_nice: int = Field(10, alias="PACEBOT_WORKER_NICE", ge=0, le=19)
+    inbox_lease: float = Field(60.0, alias="PACEBOT_INBOX_LEASE", gt=0)  # seconds before a task is run again
 
     @field_validator("tz")
     @classmethod

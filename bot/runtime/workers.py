@@ -1,46 +1,50 @@
-"""Answer worker processes for `pacebot serve`: the serving process verifies, parses and acknowledges;
-the work after the acknowledgement (answers, modals, announcements) runs in worker processes.
+"""Answer worker processes for `pacebot serve`: the serving process verifies, parses, records the work in
+the inbox and acknowledges; worker processes claim the recorded tasks and do the work (answers, modals,
+announcements).
 
 Why processes and not threads: an answer costs milliseconds of Python CPU, and in the serving process it
 would hold the GIL that every acknowledgement needs. Slack gives an ack 3 seconds and shows the person an
 error when it is late; an answer has no such deadline. So the workers also run at a lower OS priority
 (`PACEBOT_WORKER_NICE`): on a busy machine acknowledgements get the CPU first.
 
-A worker builds the same App and adapters from the same settings (it sends, it serves nothing) and makes
-the call the serving process handed over: `submit(adapter._work, incoming)` there becomes
-`adapter._work(incoming)` on the worker's own adapter for that platform.
+Nothing travels between the processes but a byte down a pipe per worker ("w": look at the inbox, "q":
+stop), written without blocking: a worker that hangs can never hold up an acknowledgement (a shared
+multiprocessing Event would: its `set()` waits for every sleeping process). The tasks are rows (`bot.runtime.inbox`), typed messages
+(`bot.chat.tasks`) that a worker runs through its own App's dispatch table. A worker killed outright loses
+nothing: the pool sees it die, puts what it had claimed back in line and starts another; a whole machine
+that dies leaves its claims to expire (`PACEBOT_INBOX_LEASE`) and another serving process takes them.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import multiprocessing
 import os
-import queue as queues
+import select
 import signal
 import threading
 import time
-from collections.abc import Callable
+
+from bot.runtime.inbox import Runner, worker_name
 
 log = logging.getLogger(__name__)
 
-THREADS = 4  # calls one worker runs at once (they mostly wait on the database and the platforms)
+THREADS = 4  # tasks one worker runs at once (they mostly wait on the database and the platforms)
 RESPAWN_PAUSE = 1.0  # seconds between looks for a dead worker to replace
+POLL = 1.0  # seconds between looks at the inbox without a wake-up (other processes' tasks, expired leases)
 
 
 class WorkerPool:
-    """Stands in for `App.background` in the serving process and hands each call to a worker process."""
+    """Stands in for `App.background` in the serving process: records each task, then wakes a worker."""
 
-    def __init__(self, app, processes: int, *, nice: int = 0):
-        self.app, self.processes, self.nice = app, processes, nice
+    def __init__(self, app, processes: int, *, build, nice: int = 0, poll: float = POLL,
+                 respawn_pause: float = RESPAWN_PAUSE):
+        """`build(settings)` makes a worker's App with its adapters (bot.app.build_worker_app)."""
+        self.app, self.processes, self.nice, self.poll, self.build = app, processes, nice, poll, build
+        self.respawn_pause = respawn_pause
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied locks or sockets
-        # One queue per worker: a worker killed while it waits on a shared queue would take the queue's
-        # lock with it and leave its replacement waiting forever.
-        self._workers: list[tuple[multiprocessing.Process, object, object]] = []  # (process, ready, queue)
-        self._turn = itertools.count()
+        self._workers: list[tuple[multiprocessing.Process, object, object]] = []  # (process, ready, pipe)
         self._stopping = threading.Event()
-        self._halt = self._ctx.Event()  # tells workers to stop taking calls off the queue
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
 
@@ -57,115 +61,129 @@ class WorkerPool:
         self._watcher = threading.Thread(target=self._watch, name="pacebot-workers", daemon=True)
         self._watcher.start()
 
-    def submit(self, fn: Callable, *args, **kwargs) -> None:
-        """Queue `fn(*args, **kwargs)` for a worker; `fn` is a method of the App or of a platform adapter."""
-        call = (self._owner(fn), fn.__name__, args, kwargs)
-        with self._lock:
-            _, _, queue = self._workers[next(self._turn) % len(self._workers)]
-        queue.put(call)
+    def submit(self, task) -> int | None:
+        """Record `task` in the inbox (TypeError for anything that is not a task message, bot.chat.tasks), then
+        wake the workers; returns its row id, or None for a retry of a task already recorded."""
+        row_id = self.app.inbox.put(task)
+        self._tell(b"w")
+        return row_id
 
-    def _owner(self, fn: Callable) -> str:
-        owner = getattr(fn, "__self__", None)
-        if owner is self.app:
-            return "app"
-        platform = getattr(owner, "platform", None)
-        if platform is not None and self.app.senders.get(platform) is owner:
-            return platform
-        raise TypeError(f"{fn!r} cannot run in a worker process: only methods of the App or of an adapter can")
+    def _tell(self, what: bytes) -> None:
+        with self._lock:
+            pipes = [pipe for _, _, pipe in self._workers]
+        for pipe in pipes:
+            _write(pipe, what)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.pid for p, _, _ in self._workers]
+
+    def alive(self) -> tuple[bool, str]:
+        """For /readyz: every worker process is running."""
+        with self._lock:
+            dead = [p.pid for p, _, _ in self._workers if not p.is_alive()]
+            count = len(self._workers)
+        if dead:
+            return False, f"answer worker(s) {', '.join(map(str, dead))} not running ({count - len(dead)}/{count} alive)"
+        return True, f"{count} answer worker(s) alive"
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until the inbox has nothing left to run (tests)."""
+        deadline = time.monotonic() + timeout
+        while self.app.inbox.backlog() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def shutdown(self, timeout: float = 8.0) -> None:
-        """Let the workers finish what is queued for up to `timeout` seconds (`docker stop` waits 10), then
-        have them finish only the calls they are running, and stop."""
+        """Have the workers finish the tasks they are running, for up to `timeout` seconds (`docker stop`
+        waits 10), and stop; what is not started stays in the inbox for the next start."""
         self._stopping.set()
+        self._tell(b"q")
         with self._lock:
             workers = list(self._workers)
-        for _, _, queue in workers:
-            queue.put(None)
         deadline = time.monotonic() + timeout
         for process, _, _ in workers:
             process.join(max(0.0, deadline - time.monotonic()))
-        if any(process.is_alive() for process, _, _ in workers):
-            log.warning("answer workers had not finished the queue in %.0f s; what was still queued is dropped",
-                        timeout)
-            self._halt.set()
-            for process, _, _ in workers:
-                process.join(5)
-                if process.is_alive():
-                    process.kill()  # workers ignore SIGTERM (see run_worker)
-                    process.join(5)
-        for _, _, queue in workers:
-            _discard(queue)
+        stuck = [process for process, _, _ in workers if process.is_alive()]
+        if stuck:
+            log.warning("answer workers had not finished their tasks in %.0f s; they are stopped, and their "
+                        "tasks run again at the next start", timeout)
+        for process in stuck:
+            process.kill()  # workers ignore SIGTERM (see run_worker)
+            process.join(5)
+        for process, _, pipe in workers:
+            self._release(process)
+            pipe.close()
 
     def _spawn(self):
-        ready, queue = self._ctx.Event(), self._ctx.Queue()
-        process = self._ctx.Process(target=run_worker, args=(self.app.settings, queue, ready, self._halt, self.nice),
+        ready = self._ctx.Event()
+        reader, writer = self._ctx.Pipe(duplex=False)
+        process = self._ctx.Process(target=run_worker,
+                                    args=(self.build, self.app.settings, ready, reader, self.nice, self.poll),
                                     name="pacebot-worker", daemon=True)
         process.start()
-        return process, ready, queue
+        reader.close()  # the worker has its own copy
+        os.set_blocking(writer.fileno(), False)
+        return process, ready, writer
+
+    def _release(self, process) -> None:
+        try:
+            released = self.app.inbox.release_claims_of(worker_name(process.pid))
+        except Exception:
+            log.exception("could not put the tasks of answer worker %s back in line", process.pid)
+            return
+        if released:
+            log.warning("%d task(s) of answer worker %s are due again", released, process.pid)
 
     def _watch(self) -> None:
-        """Replace a worker that died (the calls it was running are lost, as in a crash of one process)."""
-        while not self._stopping.wait(RESPAWN_PAUSE):
+        """Replace a worker that died; what it had claimed is due again at once."""
+        while not self._stopping.wait(self.respawn_pause):
             with self._lock:
-                for n, (process, _, queue) in enumerate(self._workers):
+                for n, (process, _, pipe) in enumerate(self._workers):
                     if not process.is_alive() and not self._stopping.is_set():
-                        log.error("answer worker %s exited (code %s); starting another (what was queued for it "
-                                  "is lost)", process.pid, process.exitcode)
-                        _discard(queue)
+                        log.error("answer worker %s exited (code %s); starting another", process.pid,
+                                  process.exitcode)
+                        pipe.close()
+                        self._release(process)
                         self._workers[n] = self._spawn()
+                        for _, _, other in self._workers:
+                            _write(other, b"w")
 
 
-def run_worker(settings, queue, ready, halt, nice: int) -> None:
-    """A worker process's life: build the App and adapters, then run handed-over calls until told to stop."""
-    # The serving process decides when to stop (it sends one None per worker after its own SIGTERM or
-    # Ctrl-C), so a signal to the whole process group must not cut a worker's calls short.
+def run_worker(build, settings, ready, pipe, nice: int, poll: float = POLL) -> None:
+    """A worker process's life: build the App and adapters (`build(settings)`, a module-level function of
+    the composition root, so that it pickles), then claim and run tasks until told to stop."""
+    # The serving process decides when to stop (it writes "q" after its own SIGTERM or Ctrl-C), so a
+    # signal to the whole process group must not cut a worker's tasks short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if nice:
         os.nice(nice)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.app import App
-    from bot.runtime.background import Background
-    from bot.app import build_server
-
-    app = App(settings)
-    app.background = Background(workers=THREADS)
-    build_server(app)  # the same adapters as the serving process, here only to send
-    free = threading.Semaphore(THREADS)  # take a call off the queue only when a thread is free: what is
-    ready.set()                          # still queued is what a shutdown may drop
-    try:
-        while True:
-            free.acquire()
-            item = _next(queue, halt)
-            if item is None:
-                break
-            owner, name, args, kwargs = item
-            target = app if owner == "app" else app.senders.get(owner)
-            if target is None:
-                log.error("no %s adapter in this worker; a call to %s was dropped", owner, name)
-                free.release()
-                continue
-            future = app.background.submit(getattr(target, name), *args, **kwargs)
-            future.add_done_callback(lambda _: free.release())
-    finally:
-        app.background.shutdown()
-
-
-def _next(queue, halt):
-    """The next call, or None when told to stop or when the serving process is gone (killed outright)."""
+    app = build(settings)  # the same App and adapters as the serving process, here to run tasks and send
+    runner = Runner(app.inbox, app.tasks, threads=THREADS, poll=poll)
+    runner.start()
+    ready.set()
     parent = multiprocessing.parent_process()
-    while not halt.is_set():
-        try:
-            return queue.get(timeout=0.5)
-        except queues.Empty:
-            if parent is not None and not parent.is_alive():
-                log.warning("the serving process is gone; this answer worker stops")
-                return None
-    return None
+    fd = pipe.fileno()
+    while True:
+        readable, _, _ = select.select([fd], [], [], 0.5)
+        if readable:
+            try:
+                said = os.read(fd, 4096)
+            except OSError:
+                said = b"q"
+            if not said or b"q" in said:  # told to stop, or the serving process closed its end
+                break
+            runner.wake.set()
+        elif parent is not None and not parent.is_alive():
+            log.warning("the serving process is gone; this answer worker stops")
+            break
+    runner.stop(timeout=30)
 
 
-def _discard(queue) -> None:
-    """Close a worker's queue without waiting to flush it: with its reader gone, flushing would block the
-    serving process's exit for ever (multiprocessing joins a queue's feeder thread at exit)."""
-    queue.cancel_join_thread()
-    queue.close()
+def _write(pipe, what: bytes) -> None:
+    """Never blocks: a full pipe already holds a wake-up (and a stuck worker is the watcher's business)."""
+    try:
+        os.write(pipe.fileno(), what)
+    except (BlockingIOError, BrokenPipeError, OSError, ValueError):
+        pass

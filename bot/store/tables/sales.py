@@ -122,6 +122,9 @@ class InboundEvent(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     event_id: str = Field(primary_key=True, max_length=191)
     received_at: datetime = _ts(nullable=False, index=True)
+    # What the router answered to an event run from the inbox, kept until the task is done: a re-run after
+    # a crash between the handler's commit and the answer sends these instead of nothing.
+    replies: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Change(SQLModel, table=True):

@@ -1,0 +1,85 @@
+"""Inbound work survives a crash: two real `pacebot serve` processes on one PostgreSQL database, 50
+signed slash commands spread over both, and every answer worker killed with kill -9 right after the
+acks. Every command is answered exactly once at its response_url.
+
+What was acked is on record in the inbox before the ack; the pools put a dead worker's claimed tasks back
+in line and start new workers; the router's event ids and kept replies make each re-run answer once.
+The waits are bounded polls for other processes, not timing assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.core.clock import system_clock
+from bot.runtime.inbox import Inbox
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_workspace import SECRET
+from tests.runtime.test_serve_workers import ROOT, TOKEN, USER, answers, children, free_port, healthy, slash, until
+
+pytestmark = [pytest.mark.slow]
+COMMANDS = 50
+
+
+def start_serve(db_url: str, fake: FakeSlack, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PACEBOT_DATABASE_URL": db_url, "PACEBOT_LANG": "en", "PACEBOT_WORKERS": "1",
+           "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
+           "SLACK_SEND_INTERVAL": "0", "PACEBOT_INBOX_LEASE": "20", "PACEBOT_SCHEDULER": "0"}
+    for name in ("SLACK_APP_TOKEN", "WECOM_CORP_ID", "DINGTALK_APP_KEY", "PACEBOT_ADMINS"):
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.postgres
+def test_every_acked_command_is_answered_once_after_the_workers_are_killed(request):
+    from tests.conftest import Database, _empty_pg
+
+    url = request.getfixturevalue("pg_database")
+    _empty_pg(url)
+    fake = FakeSlack(TOKEN)
+    fake.add_user(USER, "Li Lei", locale="en-US")
+    ports = [free_port(), free_port()]
+    serves = [start_serve(url, fake, port) for port in ports]
+    try:
+        for port, proc in zip(ports, serves):
+            until(lambda: healthy(port) or proc.poll() is not None, "/healthz", timeout=90)
+            assert proc.poll() is None
+        workers = [w for proc in serves for w in children(proc.pid)]
+        assert len(workers) == 2
+        # Meet the bot first, so that each command below has one answer (no welcome).
+        assert slash(ports[0], "help", fake.response_url("hello"))[0] == 200
+        until(lambda: answers(fake, "hello"), "the first answer")
+
+        def send(n: int) -> int:
+            return slash(ports[n % 2], "me", fake.response_url(f"cmd{n}"))[0]
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(send, range(COMMANDS))) == [200] * COMMANDS
+        for pid in workers:  # right after the acks, wherever the workers are
+            os.kill(pid, signal.SIGKILL)
+        inbox = Inbox(Database(url), system_clock)
+        assert inbox.backlog() > 0  # the kill found acked work to lose
+
+        until(lambda: all(answers(fake, f"cmd{n}") for n in range(COMMANDS)), "every answer", timeout=120)
+        until(lambda: inbox.backlog() == 0, "the inbox to empty", timeout=60)
+        counts = {n: len(answers(fake, f"cmd{n}")) for n in range(COMMANDS)}
+        assert [n for n, c in counts.items() if c != 1] == [], counts
+        assert all(not set(workers) & set(children(proc.pid)) for proc in serves)  # replaced
+    finally:
+        for proc in serves:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in serves:
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        fake.close()
