@@ -1,7 +1,10 @@
-"""`pacebot serve`: one WSGI server fronting every configured platform, plus `/healthz`.
+"""`pacebot serve`: one WSGI server fronting every configured platform, plus `/healthz` (the process is
+alive) and `/readyz` (the database, each platform connection, the worker pool; whether this process
+holds the scheduler is reported, not required).
 
-The composition root (bot/app.py) builds the adapters; an adapter has `routes()` (path -> WSGI app), `start()` and `stop()` for connections it keeps open
-(Slack Socket Mode, DingTalk Stream), and `send()` for replies it did not answer inline.
+The composition root (bot/app.py) builds the adapters; an adapter has `routes()` (path -> WSGI app),
+`start()` and `stop()` for connections it keeps open (Slack Socket Mode, DingTalk Stream), optionally
+`health()`, and `send()` for the outbox.
 """
 
 from __future__ import annotations
@@ -9,19 +12,30 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
+@dataclass(frozen=True)
+class Check:
+    """One thing /readyz looks at: `probe()` returns (ok, reason); `required=False` only reports."""
+
+    name: str
+    probe: Callable[[], tuple[bool, str]]
+    required: bool = True
+
+
 class HttpServer:
-    """Routes requests by path to the adapters' WSGI apps; answers `/healthz` once everything started."""
+    """Routes requests by path to the adapters' WSGI apps; answers `/healthz` and `/readyz` itself."""
 
     def __init__(self) -> None:
         self.routes: dict[str, WSGIApp] = {}
-        self.ready = False
+        self.ready = False  # set once everything started
         self.platforms: list[str] = []
+        self.checks: list[Check] = []
 
     def mount(self, path: str, wsgi_app: WSGIApp) -> None:
         if path in self.routes:
@@ -34,17 +48,35 @@ class HttpServer:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
-        if path == "/healthz":
-            status = "200 OK" if self.ready else "503 Service Unavailable"
-            body = json.dumps({"status": "ok" if self.ready else "starting", "platforms": self.platforms}).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+        if path == "/healthz":  # alive: the WSGI server answers
+            return _json(start_response, "200 OK", {"status": "ok", "platforms": self.platforms})
+        if path == "/readyz":
+            ok, report = self.readiness()
+            return _json(start_response, "200 OK" if ok else "503 Service Unavailable", report)
         target = self.routes.get(path.rstrip("/") or "/") or self._prefix_match(path)
         if target is None:
             body = b"not found"
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         return target(environ, start_response)
+
+    def readiness(self) -> tuple[bool, dict]:
+        """(ready, report): every check's answer; not ready while starting or when a required one fails."""
+        checks, failed = {}, []
+        for check in self.checks:
+            try:
+                ok, reason = check.probe()
+            except Exception as exc:  # a probe that breaks says "down", with why
+                ok, reason = False, f"{type(exc).__name__}: {exc}"
+            checks[check.name] = {"ok": bool(ok), "detail": reason, **({} if check.required else {"required": False})}
+            if check.required and not ok:
+                failed.append(f"{check.name}: {reason}")
+        if not self.ready:
+            failed.insert(0, "starting")
+        report = {"status": "ready" if not failed else "unavailable", "checks": checks}
+        if failed:
+            report["reason"] = "; ".join(failed)
+        return not failed, report
 
     def _prefix_match(self, path: str) -> WSGIApp | None:
         for key, wsgi_app in self.routes.items():
@@ -56,17 +88,21 @@ class HttpServer:
 def build_server(app, adapters: list) -> HttpServer:
     """Mount the adapters' routes and the app's extra routes (API, dashboard) on one server."""
     server = HttpServer()
+    server.checks.append(Check("database", lambda: database_check(app.db)))
     for adapter in adapters:
         for path, wsgi_app in adapter.routes().items():
             server.mount(path, wsgi_app)
         server.platforms.append(adapter.platform)
+        if hasattr(adapter, "health"):
+            server.checks.append(Check(adapter.platform, adapter.health))
     for extra in app.http_mounts:
         extra(server)
     return server
 
 
-def serve(app, host: str, port: int, *, adapters: list, threads: int = 16) -> None:
-    """Run until interrupted: start adapters' connections, then serve HTTP with waitress."""
+def serve(app, host: str, port: int, *, adapters: list, build_worker=None, threads: int = 16) -> None:
+    """Run until interrupted: start adapters' connections, then serve HTTP with waitress. `build_worker`
+    makes a worker process's App (needed with PACEBOT_WORKERS > 0)."""
     import waitress
 
     server = build_server(app, adapters)
@@ -75,13 +111,17 @@ def serve(app, host: str, port: int, *, adapters: list, threads: int = 16) -> No
     if app.settings.workers:
         from bot.runtime.workers import WorkerPool
 
-        pool = WorkerPool(app, app.settings.workers, nice=app.settings.worker_nice)
+        pool = WorkerPool(app, app.settings.workers, build=build_worker, nice=app.settings.worker_nice)
         pool.start()
         app.background = pool  # from here on the work after each ack runs in the worker processes
+    else:
+        app.background.keep_polling()  # this process's threads run the inbox's tasks
+    server.checks.append(Check("workers", app.background.alive))
     for adapter in adapters:
         adapter.start()
     for hook in app.on_serve:
         hook()
+    server.checks.append(Check("scheduler", lambda: scheduler_check(app), required=False))
     server.ready = True
     log.info("pacebot serving %s on %s:%s", ", ".join(server.platforms) or "no platform", host, port)
     _stop_on_sigterm()
@@ -92,6 +132,33 @@ def serve(app, host: str, port: int, *, adapters: list, threads: int = 16) -> No
         for adapter in adapters:
             adapter.stop()
         app.background.shutdown()
+
+
+def database_check(db) -> tuple[bool, str]:
+    from sqlalchemy import text
+
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return False, f"unreachable ({type(exc).__name__})"
+    return True, db.dialect
+
+
+def scheduler_check(app) -> tuple[bool, str]:
+    """Reported, never a failure: only one process schedules."""
+    service = getattr(app, "scheduler", None)
+    if service is None:
+        return True, "not run by this process"
+    if service.leading.is_set():
+        return True, "held by this process"
+    return True, "not held by this process (another one schedules, or will)"
+
+
+def _json(start_response: Callable, status: str, data: dict) -> list[bytes]:
+    body = json.dumps(data, ensure_ascii=False).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _stop_on_sigterm() -> None:

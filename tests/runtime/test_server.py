@@ -1,4 +1,4 @@
-"""The HTTP front: /healthz readiness, routing by path, and 404s."""
+"""The HTTP front: /healthz and /readyz, routing by path, and 404s (readiness in depth: test_health.py)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,15 @@ def call(server, path):
     return seen["status"], body
 
 
-def test_healthz_only_when_ready():
+def test_healthz_always_and_readyz_only_when_ready():
     server = HttpServer()
-    assert call(server, "/healthz")[0].startswith("503")
-    server.ready, server.platforms = True, ["slack"]
-    status, body = call(server, "/healthz")
+    server.platforms = ["slack"]
+    status, body = call(server, "/healthz")  # alive, even while starting
     assert status.startswith("200") and json.loads(body) == {"status": "ok", "platforms": ["slack"]}
+    status, body = call(server, "/readyz")
+    assert status.startswith("503") and json.loads(body)["reason"] == "starting"
+    server.ready = True
+    assert call(server, "/readyz")[0].startswith("200")
 
 
 def test_routes_and_prefixes():
