@@ -21,6 +21,9 @@ Exactly once, and the window that remains:
   ID` sends it again on a person's word. That window (one message per dead process, for the duration of
   one HTTP call) is the price of never sending twice; no platform we serve lets us ask "did message K
   arrive?" in general.
+  One exception: when a worker pool *saw* its process die (`release_claims_of`), that process's
+  mid-send answers to the person who asked go again at once (for an answer, twice beats never), while
+  its announcements and other messages become `unknown`, never doubled where others see them.
 - A `SendError` means the platform did not take it: retried after the platform's `retry_after` (which
   also holds back the row's whole rate bucket, for every process) or with exponential backoff; `failed`
   when permanent or after `max_attempts`.
@@ -31,17 +34,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import case, or_, update
 from sqlmodel import select
 
+from bot.core.claimant import process_prefix
 from bot.store.db import Database
 from bot.delivery.addressing import Address, Sender
 from bot.delivery.errors import SendError
@@ -50,6 +52,8 @@ from bot.chat.messages import Button, Incoming, Mention, Priority, Reply, Target
 from bot.store.tables.schedule import OutboxMessage, OutboxStatus as S
 
 log = logging.getLogger(__name__)
+
+RESENT = "its process died during the send; sent again, since an answer must not be lost"
 
 # Limits for senders that do not name their own bucket (`Sender.rate_bucket`), per `rate_bucket()`.
 DEFAULT_RULES: dict[str, tuple[Window, ...]] = {
@@ -134,7 +138,7 @@ class Outbox:
         self.max_attempts, self.backoff, self.max_backoff = max_attempts, backoff, max_backoff
         self.lease, self.merge_limit = timedelta(seconds=lease), merge_limit
         self.rules = dict(DEFAULT_RULES if rules is None else rules)
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker = worker or f"{process_prefix()}{uuid.uuid4().hex[:6]}"
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -185,7 +189,18 @@ class Outbox:
         with self.db.session() as session:
             for row in rows:  # one statement per row: RETURNING says whether it was new
                 stmt = insert_ignore(self.db.dialect, OutboxMessage, row, "key").returning(OutboxMessage.id)
-                added.extend(OutboxMessage(id=row_id, **row) for row_id in session.execute(stmt).scalars())
+                found = session.execute(stmt).scalars().all()
+                added.extend(OutboxMessage(id=row_id, **row) for row_id in found)
+                if claim and not found:
+                    # Posted before by a run that died before sending it (its claim was released): this
+                    # run sends it now. A row attempted, sent or held back by a limit is left as it is.
+                    taken = session.execute(update(OutboxMessage).where(
+                        OutboxMessage.key == row["key"], OutboxMessage.status == S.PENDING,
+                        or_(OutboxMessage.attempts == 0, OutboxMessage.last_error == RESENT),
+                        OutboxMessage.not_before <= now)
+                        .values(status=S.CLAIMED, claimed_by=self.worker, claimed_at=now)
+                        .returning(OutboxMessage.id)).scalars().all()
+                    added.extend(session.get(OutboxMessage, row_id) for row_id in taken)
         return added
 
     # -- dispatching ------------------------------------------------------------------------------
@@ -231,6 +246,25 @@ class Outbox:
                 .values(status=S.UNKNOWN, last_error="dispatcher died during the send; not resent")).rowcount
         if lost:
             log.error("%d outbox message(s) were mid-send when their process died: see `pacebot outbox`", lost)
+
+    def release_claims_of(self, prefix: str) -> int:
+        """A process is known dead (its pool saw it exit): the rows it claimed and never attempted are
+        pending again now, not after the lease. Of the rows it was sending, an answer to the person who
+        asked goes again (for an answer, twice beats never: see the README), and anything else is
+        `unknown` at once, never posted twice where others see it. Returns the rows due again."""
+        mine = OutboxMessage.claimed_by.startswith(prefix, autoescape=True)
+        with self.db.session() as session:
+            due = session.execute(update(OutboxMessage).where(mine, OutboxMessage.status == S.CLAIMED)
+                                  .values(status=S.PENDING, claimed_by=None)).rowcount
+            due += session.execute(update(OutboxMessage).where(
+                mine, OutboxMessage.status == S.SENDING, OutboxMessage.origin.is_not(None))
+                .values(status=S.PENDING, claimed_by=None, last_error=RESENT)).rowcount
+            lost = session.execute(update(OutboxMessage).where(mine, OutboxMessage.status == S.SENDING)
+                                   .values(status=S.UNKNOWN, claimed_by=None,
+                                           last_error="its process died during the send; not resent")).rowcount
+        if lost:
+            log.error("%d outbox message(s) were mid-send when their process died: see `pacebot outbox`", lost)
+        return due
 
     def resend(self, row_id: int) -> bool:
         """Put an unknown or failed message back in the queue (an operator's decision)."""
@@ -335,7 +369,9 @@ class Outbox:
             self._failed(rows, SendError(f"{type(exc).__name__}: {exc}"), bucket, now)
             return 0
         done = self.clock()
-        self._set([row.id], status=S.SENT, sent_at=done, last_error=None)
+        # A resend after a crash stays on record as one (`pacebot outbox`, the crash test).
+        self._set([row.id], status=S.SENT, sent_at=done,
+                  last_error=case((OutboxMessage.last_error == RESENT, RESENT), else_=None))
         if len(rows) > 1:
             self._set(ids[1:], status=S.MERGED, sent_at=done, merged_into=row.id)
         return 1

@@ -18,8 +18,6 @@ workers (threads of this process, or worker processes) claim the rows and run th
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from sqlalchemy import and_, delete, or_, update
 from sqlmodel import select
 
 from bot.chat import tasks as T
+from bot.core.claimant import process_prefix
 from bot.store.tables.inbox import InboxStatus as S, InboxTask
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ PRUNE_EVERY = 600.0  # seconds between two clean-ups by one process's runner
 
 def worker_name(pid: int | None = None) -> str:
     """`host:pid:`, the prefix of every claimant name of one process (see `release_claims_of`)."""
-    return f"{socket.gethostname()[:40]}:{pid or os.getpid()}:"
+    return process_prefix(pid)
 
 
 class Inbox:

@@ -126,7 +126,10 @@ class WorkerPool:
         return process, ready, writer
 
     def _release(self, process) -> None:
+        """Put a dead worker's claims back in line: its unsent outbox rows first, so that the re-run of
+        its tasks finds them pending and sends them."""
         try:
+            self.app.outbox.release_claims_of(worker_name(process.pid))
             released = self.app.inbox.release_claims_of(worker_name(process.pid))
         except Exception:
             log.exception("could not put the tasks of answer worker %s back in line", process.pid)

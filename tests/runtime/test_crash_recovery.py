@@ -1,6 +1,7 @@
 """Inbound work survives a crash: two real `pacebot serve` processes on one PostgreSQL database, 50
 signed slash commands spread over both, and every answer worker killed with kill -9 right after the
-acks. Every command is answered exactly once at its response_url.
+acks. Every command is answered at its response_url, exactly once, except an answer that was on the wire
+at the kill: that one is sent again (on record in its outbox row) rather than lost.
 
 What was acked is on record in the inbox before the ack; the pools put a dead worker's claimed tasks back
 in line and start new workers; the router's event ids and kept replies make each re-run answer once.
@@ -37,6 +38,32 @@ def start_serve(db_url: str, fake: FakeSlack, port: int) -> subprocess.Popen:
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def state(url: str) -> str:
+    """The inbox and outbox rows, for a failure to explain itself."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        inbox = conn.execute(text("SELECT id, status, attempts, claimed_by, last_error, left(payload, 0) "
+                                  "FROM inbox WHERE status <> 'done' ORDER BY id")).all()
+        outbox = conn.execute(text("SELECT id, key, status, attempts, claimed_by, last_error FROM outbox "
+                                   "WHERE status <> 'sent' ORDER BY id")).all()
+    engine.dispose()
+    return "inbox not done: " + repr(inbox) + "\noutbox not sent: " + repr(outbox)
+
+
+def resent(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from bot.delivery.outbox import RESENT
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT count(*) FROM outbox WHERE last_error = :r"), {"r": RESENT}).scalar()
+    engine.dispose()
+    return found
+
+
 @pytest.mark.postgres
 def test_every_acked_command_is_answered_once_after_the_workers_are_killed(request):
     from tests.conftest import Database, _empty_pg
@@ -67,10 +94,17 @@ def test_every_acked_command_is_answered_once_after_the_workers_are_killed(reque
         inbox = Inbox(Database(url), system_clock)
         assert inbox.backlog() > 0  # the kill found acked work to lose
 
-        until(lambda: all(answers(fake, f"cmd{n}") for n in range(COMMANDS)), "every answer", timeout=120)
+        try:
+            until(lambda: all(answers(fake, f"cmd{n}") for n in range(COMMANDS)), "every answer", timeout=120)
+        except AssertionError:
+            missing = [n for n in range(COMMANDS) if not answers(fake, f"cmd{n}")]
+            raise AssertionError(f"no answer for commands {missing}:\n{state(url)}") from None
         until(lambda: inbox.backlog() == 0, "the inbox to empty", timeout=60)
         counts = {n: len(answers(fake, f"cmd{n}")) for n in range(COMMANDS)}
-        assert [n for n, c in counts.items() if c != 1] == [], counts
+        # Exactly once, but for an answer that was on the wire when its worker was killed: that one is
+        # sent again rather than lost, and the row says so.
+        assert all(1 <= c <= 2 for c in counts.values()), counts
+        assert sum(counts.values()) - COMMANDS <= resent(url), (counts, state(url))
         assert all(not set(workers) & set(children(proc.pid)) for proc in serves)  # replaced
     finally:
         for proc in serves:

@@ -8,6 +8,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from adapters.console.adapter import ConsoleAdapter
@@ -16,6 +17,8 @@ from bot.runtime.inbox import MAX_ATTEMPTS, Inbox, Runner, worker_name
 from bot.chat.messages import Incoming
 from bot.store.tables.sales import Deal
 from bot.store.tables.inbox import InboxStatus, InboxTask
+from bot.store.tables.schedule import OutboxMessage, OutboxStatus
+from bot.delivery.outbox import Outbox
 from bot.chat.tasks import Deliver, HandleMessage, OpenLogModal, SubmitForm, TaskHandlers, decode, encode, marked
 
 LEASE = 60.0
@@ -196,6 +199,46 @@ def test_a_rerun_that_sends_kept_replies_again_announces_once(bot, clock):
     clock.advance(seconds=app.settings.inbox_lease + 1)
     app.inbox.run_one(app.tasks)
     assert out.getvalue().count("喜报") == 1
+
+
+def test_a_rerun_after_a_kill_between_posting_and_sending_the_answer_sends_it_at_once(bot, clock):
+    """The worker had put its answer in the outbox, claimed by itself, and died before sending it: once the
+    pool has released the dead process's claims, the re-run sends that same row now (not after the
+    outbox's lease), and only once. Seen in CI with two serve processes and kill -9."""
+    app, out = bot
+    incoming = msg("won 5k Acme", "Ev-posted")
+    app.inbox.put(HandleMessage(incoming))
+    first = marked(HandleMessage(incoming), app.inbox.claim("doomed:1:").id).incoming
+    doomed = Outbox(app.db, clock, app.senders, app.outbox.resolve, worker="doomed:1:x")
+    doomed._post(app.handle(first), first, claim=True)  # its rows, claimed by it; then kill -9
+    assert out.getvalue() == ""
+    assert app.outbox.release_claims_of("doomed:1:") >= 1
+    assert app.inbox.release_claims_of("doomed:1:") == 1
+    app.inbox.run_one(app.tasks)
+    assert out.getvalue().count("已记录成交") == 1 and out.getvalue().count("喜报") == 1
+    with app.db.session() as session:
+        assert {r.status for r in session.exec(select(OutboxMessage)).all()} == {OutboxStatus.SENT}
+
+
+def test_a_process_seen_dying_mid_send_has_its_answer_sent_again_and_its_announcement_set_unknown(bot, clock):
+    """Killed during the platform call: whether the platform took it cannot be known. The person's answer
+    goes again (twice beats never); the team's announcement is never posted twice."""
+    app, out = bot
+    incoming = msg("won 5k Acme", "Ev-mid")
+    app.inbox.put(HandleMessage(incoming))
+    first = marked(HandleMessage(incoming), app.inbox.claim("doomed:1:").id).incoming
+    doomed = Outbox(app.db, clock, app.senders, app.outbox.resolve, worker="doomed:1:x")
+    posted = doomed._post(app.handle(first), first, claim=True)
+    with app.db.session() as session:  # both were on the wire when the process was killed
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in posted]))
+                        .values(status=OutboxStatus.SENDING, attempts=1))
+    app.outbox.release_claims_of("doomed:1:")
+    app.inbox.release_claims_of("doomed:1:")
+    app.inbox.run_one(app.tasks)
+    assert out.getvalue().count("已记录成交") == 1 and "喜报" not in out.getvalue()
+    with app.db.session() as session:
+        by_target = {r.origin is not None: r.status for r in session.exec(select(OutboxMessage)).all()}
+    assert by_target == {True: OutboxStatus.SENT, False: OutboxStatus.UNKNOWN}
 
 
 def test_a_platforms_retry_outside_the_inbox_never_gets_kept_replies(bot, clock):
