@@ -37,7 +37,7 @@ def fake(clock):
 def dt_settings(fake):
     return DingTalkSettings(_env_file=None, DINGTALK_APP_KEY=APP_KEY, DINGTALK_APP_SECRET=APP_SECRET,
                             DINGTALK_ROBOT_CODE=ROBOT_CODE, DINGTALK_API_BASE=fake.url,
-                            DINGTALK_OAPI_BASE=fake.url)
+                            DINGTALK_OAPI_BASE=fake.url, DINGTALK_ALLOWED_HOSTS="127.0.0.1")
 
 
 @pytest.fixture

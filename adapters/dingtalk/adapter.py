@@ -17,6 +17,7 @@ from pathlib import Path
 
 from adapters.dingtalk.api import DingTalkApi
 from adapters.dingtalk.config import DingTalkSettings
+from adapters.dingtalk.hosts import on_dingtalk
 from adapters.dingtalk.limits import FLOW_CONTROL_RETRY, ROBOT_WINDOWS
 from adapters.dingtalk.parse import PLATFORM, parse
 from adapters.dingtalk.render import Rendered, render_parts
@@ -103,7 +104,8 @@ class DingTalkAdapter:
 
     def accept(self, payload: dict) -> Incoming | None:
         """A robot message from either transport: parsed now, handled on the worker pool."""
-        incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base)
+        incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base,
+                         allowed_hosts=self.settings.allowed_hosts)
         if incoming is not None:
             self.app.background.submit(HandleMessage(incoming))  # on record before the ack
         return incoming
@@ -151,6 +153,8 @@ class DingTalkAdapter:
         if origin is None or origin.platform != PLATFORM or origin.channel_id != address.id:
             return None
         url, expires = origin.extra.get("session_webhook"), origin.extra.get("session_webhook_expires_ms")
+        # Checked again here for origins recorded before hosts were checked, or under other settings.
+        url = on_dingtalk(url, self.settings.allowed_hosts, "sessionWebhook")
         if url and expires and int(expires) - WEBHOOK_MARGIN_MS > self.now_ms():
             return url
         return None
