@@ -21,6 +21,9 @@ from tests.conftest import make_settings
 from tests.dingtalk_fake import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingTalk
 
 _ids = itertools.count(1)
+# DingTalk stamps each callback when it sends it, and a (timestamp, sign) pair acts only once: callbacks
+# signed under one fixed test clock each get a millisecond of their own.
+_stamps = itertools.count(0)
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def fake(clock):
 def dt_settings(fake):
     return DingTalkSettings(_env_file=None, DINGTALK_APP_KEY=APP_KEY, DINGTALK_APP_SECRET=APP_SECRET,
                             DINGTALK_ROBOT_CODE=ROBOT_CODE, DINGTALK_API_BASE=fake.url,
-                            DINGTALK_OAPI_BASE=fake.url)
+                            DINGTALK_OAPI_BASE=fake.url, DINGTALK_ALLOWED_HOSTS="127.0.0.1")
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def post(adapter, body, headers):
 
 
 def signed_headers(clock, *, offset_ms=0, secret=APP_SECRET):
-    ts = str(int(clock().timestamp() * 1000) + offset_ms)
+    ts = str(int(clock().timestamp() * 1000) + offset_ms + next(_stamps))
     return {"timestamp": ts, "sign": dingtalk_sign(ts, secret)}
 
 

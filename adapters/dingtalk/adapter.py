@@ -12,19 +12,22 @@ from typing import TYPE_CHECKING
 import json
 import logging
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 
 from adapters.dingtalk.api import DingTalkApi
 from adapters.dingtalk.config import DingTalkSettings
+from adapters.dingtalk.hosts import on_dingtalk
 from adapters.dingtalk.limits import FLOW_CONTROL_RETRY, ROBOT_WINDOWS
 from adapters.dingtalk.parse import PLATFORM, parse
 from adapters.dingtalk.render import Rendered, render_parts
-from adapters.dingtalk.signing import signed_webhook_url, verify
+from adapters.dingtalk.signing import WINDOW_MS, signed_webhook_url, verify
 from bot.delivery.addressing import Address
 from bot.delivery.errors import SendError
 from bot.core.chunks import parts_sent_on_error
 from bot.delivery.limiter import Bucket
 from bot.chat.messages import Incoming, Reply
+from bot.store.nonces import first_use
 from bot.store.tables.dingtalk import DingTalkWebhook
 from bot.chat.tasks import HandleMessage
 
@@ -37,6 +40,10 @@ CALLBACK_PATH = "/dingtalk/callback"
 WEBHOOK_PREFIX = "webhook:"  # a team channel that is a custom group robot: "webhook:<team id>"
 WEBHOOK_MARGIN_MS = 60_000  # do not use a sessionWebhook in its last minute
 IMAGE_ATTEMPTS = 3  # tries, one after another, for a picture whose upload failed for a passing reason
+REPLAY_KIND = "dingtalk-replay"  # one-time (timestamp, sign) pairs in bot.store.nonces
+# A timestamp is accepted up to a window either side of our clock, so a pair stays valid for two windows
+# of our time after it is first seen; kept that long, a pruned pair is one `verify` refuses anyway.
+REPLAY_KEEP = timedelta(milliseconds=2 * WINDOW_MS)
 
 
 class DingTalkAdapter:
@@ -75,7 +82,8 @@ class DingTalkAdapter:
         return int(self.app.clock().timestamp() * 1000)
 
     def callback(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        """The robot's HTTP message callback: verify, parse, acknowledge, work in the background."""
+        """The robot's HTTP message callback: verify, parse, acknowledge, work in the background. The
+        signature covers only the timestamp, not the body, so each (timestamp, sign) pair acts once."""
         if environ.get("REQUEST_METHOD") != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"error": "POST only"})
         headers = {"timestamp": environ.get("HTTP_TIMESTAMP", ""), "sign": environ.get("HTTP_SIGN", "")}
@@ -87,12 +95,17 @@ class DingTalkAdapter:
             payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
         except (ValueError, KeyError):
             return _respond(start_response, "400 Bad Request", {"error": "not JSON"})
+        if not first_use(self.app.db, REPLAY_KIND, f"{headers['timestamp']}:{headers['sign']}",
+                         now=self.app.clock(), keep=REPLAY_KEEP):
+            log.warning("refused a DingTalk callback whose timestamp and sign were used before")
+            return _respond(start_response, "403 Forbidden", {"error": "replayed signature"})
         self.accept(payload)
         return _respond(start_response, "200 OK", {"msgtype": "empty"})
 
     def accept(self, payload: dict) -> Incoming | None:
         """A robot message from either transport: parsed now, handled on the worker pool."""
-        incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base)
+        incoming = parse(payload, now=self.app.clock(), api_base=self.settings.api_base,
+                         allowed_hosts=self.settings.allowed_hosts)
         if incoming is not None:
             self.app.background.submit(HandleMessage(incoming))  # on record before the ack
         return incoming
@@ -140,6 +153,8 @@ class DingTalkAdapter:
         if origin is None or origin.platform != PLATFORM or origin.channel_id != address.id:
             return None
         url, expires = origin.extra.get("session_webhook"), origin.extra.get("session_webhook_expires_ms")
+        # Checked again here for origins recorded before hosts were checked, or under other settings.
+        url = on_dingtalk(url, self.settings.allowed_hosts, "sessionWebhook")
         if url and expires and int(expires) - WEBHOOK_MARGIN_MS > self.now_ms():
             return url
         return None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
+
+from adapters.dingtalk.hosts import on_dingtalk
 
 from bot.chat.messages import Incoming
 
@@ -14,8 +17,9 @@ DIRECT, GROUP = "1", "2"
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s\u2005]+[\s\u2005]*)+")
 
 
-def parse(payload: dict, *, now: datetime, api_base: str) -> Incoming | None:
-    """None for what carries no command: pictures, files, group messages not addressed to the robot."""
+def parse(payload: dict, *, now: datetime, api_base: str, allowed_hosts: Iterable[str]) -> Incoming | None:
+    """None for what carries no command: pictures, files, group messages not addressed to the robot. A
+    sessionWebhook off `allowed_hosts` is dropped (the reply then takes the OpenAPI)."""
     from adapters.dingtalk.sdk import load_sdk
 
     msg = load_sdk(api_base).ChatbotMessage.from_dict(payload)
@@ -38,6 +42,6 @@ def parse(payload: dict, *, now: datetime, api_base: str) -> Incoming | None:
         channel_id=user if direct else msg.conversation_id, is_direct=direct,
         event_id=msg.message_id, user_name=msg.sender_nick,
         channel_name=None if direct else msg.conversation_title, received_at=now,
-        extra={"session_webhook": msg.session_webhook,
+        extra={"session_webhook": on_dingtalk(msg.session_webhook, allowed_hosts, "sessionWebhook"),
                "session_webhook_expires_ms": msg.session_webhook_expired_time,
                "robot_code": msg.robot_code})

@@ -1,9 +1,9 @@
 """`/wecom/callback`: URL verification (GET) and encrypted messages and events (POST).
 
 wechatpy checks the signature, decrypts with the EncodingAESKey and checks the corp id; it checks no
-timestamp age, so a replay window against the app clock and a nonce cache (rows of the core's
-InboundEvent table under the platform name "wecom-nonce") are added here. Whatever fails is refused
-with 403 (signature, corp id, stale or replayed) or 400 (malformed), and nothing is done."""
+timestamp age, so a replay window against the app clock and a nonce cache (`bot.store.nonces`, kind
+"wecom-nonce", shared by every process) are added here. Whatever fails is refused with 403
+(signature, corp id, stale or replayed) or 400 (malformed), and nothing is done."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.store.db import Database
-from bot.store.tables.sales import InboundEvent
+from bot.store.nonces import first_use
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +77,9 @@ class CallbackVerifier:
             raise Refused("400 Bad Request", f"undecryptable ({type(exc).__name__})") from None
 
     def _first_nonce(self, key: str) -> None:
-        now = self.clock()
-        try:
-            with self.db.session() as session:
-                session.add(InboundEvent(platform=NONCE_PLATFORM, event_id=key[:191], received_at=now))
-        except IntegrityError:
-            raise Refused("403 Forbidden", "replayed nonce") from None
-        with self.db.session() as session:  # nonces older than the window cannot come back
-            session.exec(delete(InboundEvent).where(
-                InboundEvent.platform == NONCE_PLATFORM,
-                InboundEvent.received_at < now - timedelta(seconds=2 * self.window)))
+        # Nonces older than two windows are pruned: their timestamps are refused as stale by then.
+        if not first_use(self.db, NONCE_PLATFORM, key, now=self.clock(), keep=timedelta(seconds=2 * self.window)):
+            raise Refused("403 Forbidden", "replayed nonce")
 
 
 def callback_app(verifier: CallbackVerifier, on_message: Callable[[str], None]):

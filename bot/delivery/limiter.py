@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, insert, update
 from sqlmodel import select
 
-from bot.store.db import Database
+from bot.store.db import Database, insert_ignore
 from bot.store.tables.schedule import SendLog, SendRate
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -140,14 +140,3 @@ class Limiter:
     def _ensure(self, session, platform: str, key: str) -> None:
         session.execute(insert_ignore(self.db.dialect, SendRate,
                                       dict(platform=platform, bucket=key, next_at=EPOCH), "platform", "bucket"))
-
-
-def insert_ignore(dialect: str, model, values: dict, *conflict: str):
-    """INSERT ... ON CONFLICT DO NOTHING on both databases we support."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - we support these two
-        return insert(model).values(**values)
-    return dialect_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))

@@ -44,10 +44,10 @@ from sqlalchemy import case, or_, update
 from sqlmodel import select
 
 from bot.core.claimant import process_prefix
-from bot.store.db import Database
+from bot.store.db import Database, insert_ignore
 from bot.delivery.addressing import Address, Sender
 from bot.delivery.errors import SendError
-from bot.delivery.limiter import Bucket, Limiter, Window, every, insert_ignore
+from bot.delivery.limiter import Bucket, Limiter, Window, every
 from bot.chat.messages import Button, Incoming, Mention, Priority, Reply, Target, TargetKind
 from bot.store.tables.schedule import OutboxMessage, OutboxStatus as S
 

@@ -28,6 +28,7 @@ from sqlmodel import select
 
 from bot.chat import tasks as T
 from bot.core.claimant import process_prefix
+from bot.store.db import insert_ignore
 from bot.store.tables.inbox import InboxStatus as S, InboxTask
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Inbox:
         row = dict(key=T.task_key(task), kind=kind, payload=payload, status=S.PENDING, attempts=0,
                    not_before=now, created_at=now)
         with self.db.session() as session:
-            stmt = _insert_ignore(self.db.dialect, row).returning(InboxTask.id)
+            stmt = insert_ignore(self.db.dialect, InboxTask, row, "key").returning(InboxTask.id)
             found = session.execute(stmt).scalar()
         return found
 
@@ -199,11 +200,3 @@ class Runner:
         self.wake.set()
         for thread in self._threads:
             thread.join(timeout)
-
-
-def _insert_ignore(dialect: str, values: dict):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(InboxTask).values(**values).on_conflict_do_nothing(index_elements=["key"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -22,6 +22,17 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def insert_ignore(dialect: str, model, values: dict, *conflict: str):
+    """INSERT ... ON CONFLICT DO NOTHING on both databases we support."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - we support these two
+        return insert(model).values(**values)
+    return dialect_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
 
 
 class Database:

@@ -34,7 +34,7 @@ def env(monkeypatch, tmp_path, db, fake):
     monkeypatch.chdir(tmp_path)
     for key, value in {"PACEBOT_DATABASE_URL": db.url, "PACEBOT_LANG": "zh", "DINGTALK_APP_KEY": APP_KEY,
                        "DINGTALK_APP_SECRET": APP_SECRET, "DINGTALK_API_BASE": fake.url,
-                       "DINGTALK_OAPI_BASE": fake.url}.items():
+                       "DINGTALK_OAPI_BASE": fake.url, "DINGTALK_ALLOWED_HOSTS": "127.0.0.1"}.items():
         monkeypatch.setenv(key, value)
 
 

@@ -20,7 +20,8 @@ from tests.dingtalk_support import dt_settings, fake, make_adapter, message, see
 
 
 def incoming(fake, clock, text="me", **kw):
-    return parse(message(fake, text, clock=clock, **kw), now=clock(), api_base=fake.url)
+    return parse(message(fake, text, clock=clock, **kw), now=clock(), api_base=fake.url,
+                 allowed_hosts=("127.0.0.1",))
 
 
 def test_render_picks_actioncard_markdown_or_text():

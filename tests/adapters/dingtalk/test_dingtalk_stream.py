@@ -83,7 +83,7 @@ def test_watchdog_replaces_a_silent_connection_and_stop_ends_it(sqlite_app, fake
     fake.ws_endpoint = f"ws://127.0.0.1:{server.socket.getsockname()[1]}"
     settings = DingTalkSettings(_env_file=None, DINGTALK_APP_KEY=APP_KEY, DINGTALK_APP_SECRET=APP_SECRET,
                                 DINGTALK_ROBOT_CODE=ROBOT_CODE, DINGTALK_API_BASE=fake.url,
-                                DINGTALK_OAPI_BASE=fake.url, DINGTALK_STREAM="1",
+                                DINGTALK_OAPI_BASE=fake.url, DINGTALK_ALLOWED_HOSTS="127.0.0.1", DINGTALK_STREAM="1",
                                 DINGTALK_STREAM_IDLE_SECONDS="0.3", DINGTALK_STREAM_BACKOFF_SECONDS="0")
     adapter = make_adapter(sqlite_app, settings)
     try:
