@@ -100,6 +100,14 @@ PLATFORMS = {
 }
 CLI_EXTENSIONS = ("adapters.wecom.cli", "adapters.dingtalk.cli")  # platforms' own `pacebot` commands
 FORM_CHECKS = ("adapters.slack.form_modal",)  # `modal_problems(form)`: what a platform cannot show of a form
+# Settings that hold secrets, (module, class): their values are masked in every log line (bot.runtime.logs).
+SECRET_SETTINGS = (
+    ("bot.core.websettings", "WebSettings"),
+    ("bot.schedule.settings", "ScheduleSettings"),
+    ("adapters.slack.settings", "SlackSettings"),
+    ("adapters.wecom.settings", "WeComSettings"),
+    ("adapters.dingtalk.config", "DingTalkSettings"),
+)
 
 
 def build_app(settings: Settings, *, upgrade: bool = True, senders: bool = False, console: bool = False) -> App:
@@ -161,6 +169,24 @@ def serve(app: App, host: str, port: int) -> None:
     server.serve(app, host, port, adapters=build_adapters(app), build_worker=build_worker_app)
 
 
+def log_secrets(settings: Settings) -> list[str]:
+    """Every secret value of the loaded settings (core, dashboard, platforms), for the log filter."""
+    import importlib
+    import importlib.util
+
+    from bot.runtime.logs import secret_values
+
+    loaded = [settings]
+    for module, name in SECRET_SETTINGS:
+        if importlib.util.find_spec(module) is None:
+            continue
+        try:
+            loaded.append(getattr(importlib.import_module(module), name)())
+        except Exception:  # bad settings: the command that needs them reports them; nothing to mask yet
+            log.debug("could not read %s for the log filter", name)
+    return secret_values(*loaded)
+
+
 def build_worker_app(settings: Settings) -> App:
     """A worker process's App: the same adapters as the serving process, to run tasks and send."""
     app = App(settings)
@@ -175,6 +201,7 @@ class Wiring:
     console = staticmethod(build_console)
     adapters = staticmethod(build_adapters)
     serve = staticmethod(serve)
+    log_secrets = staticmethod(log_secrets)
 
     @staticmethod
     def cli_extensions():

@@ -8,6 +8,7 @@ import sys
 
 from bot.cli import forms, plan, schedule
 from bot.core.config import Settings, SettingsError, load_settings
+from bot.runtime.logs import configure_logging
 
 
 def _settings() -> Settings:
@@ -118,8 +119,7 @@ def run(argv: list[str] | None, wiring) -> int:
     args = parser.parse_args(argv)
     args.wiring = wiring
     settings = _settings()
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, wiring.log_secrets(settings), stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return args.func(args, settings)
 

@@ -25,7 +25,9 @@ import signal
 import threading
 import time
 
+from bot.core.lifeline import die_with_parent
 from bot.runtime.inbox import Runner, worker_name
+from bot.runtime.logs import configure_logging, installed_secrets
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,8 @@ class WorkerPool:
         ready = self._ctx.Event()
         reader, writer = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=run_worker,
-                                    args=(self.build, self.app.settings, ready, reader, self.nice, self.poll),
+                                    args=(self.build, self.app.settings, ready, reader, self.nice, self.poll,
+                                          installed_secrets(), os.getpid()),
                                     name="pacebot-worker", daemon=True)
         process.start()
         reader.close()  # the worker has its own copy
@@ -152,16 +155,22 @@ class WorkerPool:
                             _write(other, b"w")
 
 
-def run_worker(build, settings, ready, pipe, nice: int, poll: float = POLL) -> None:
+def run_worker(build, settings, ready, pipe, nice: int, poll: float = POLL, secrets=(),
+               parent_pid: int | None = None) -> None:
     """A worker process's life: build the App and adapters (`build(settings)`, a module-level function of
-    the composition root, so that it pickles), then claim and run tasks until told to stop."""
+    the composition root, so that it pickles), then claim and run tasks until told to stop. `secrets` are
+    the values the serving process's log filter masks (it read every platform's settings)."""
+    if parent_pid is not None:
+        # At once, even stuck in a call: the loop's own look at the parent below needs the loop to run.
+        # (The pool starts workers from its long-lived threads, as PR_SET_PDEATHSIG requires.)
+        die_with_parent(parent_pid)
     # The serving process decides when to stop (it writes "q" after its own SIGTERM or Ctrl-C), so a
     # signal to the whole process group must not cut a worker's tasks short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if nice:
         os.nice(nice)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, secrets)
     app = build(settings)  # the same App and adapters as the serving process, here to run tasks and send
     runner = Runner(app.inbox, app.tasks, threads=THREADS, poll=poll)
     runner.start()

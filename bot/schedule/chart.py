@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import threading
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,17 +19,24 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
+from bot.core.lifeline import die_with_parent  # noqa: E402
+
 log = logging.getLogger(__name__)
 
 class ChartPool:
     """Processes that draw charts, one per core: drawing is CPU-bound Python, and a Monday morning
     draws one chart per team, so one process (one core, the GIL) was the digests' bottleneck. Spawned,
     not forked, because the bot's process runs threads (waitress, the scheduler) that fork would copy
-    mid-flight. The processes start with the first chart; whoever builds the pool shuts it down."""
+    mid-flight. The processes start with the first chart; whoever builds the pool shuts it down. They die
+    with the process that owns the pool, even a `kill -9` of it (bot.core.lifeline)."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or max(1, os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
+        # The executor starts its processes in the thread that submits. PR_SET_PDEATHSIG kills a child when
+        # the thread that started it ends, and the callers' threads (a job's, a command's) come and go: so
+        # every submit goes through this one thread, which lives as long as the pool.
+        self._submitter: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def draw_week(self, path: Path, **kwargs) -> Path:
@@ -37,15 +44,21 @@ class ChartPool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context("spawn"))
-            pool = self._pool
-        return pool.submit(draw_week, path, **kwargs).result(timeout=120)
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=die_with_parent, initargs=(os.getpid(),))
+                self._submitter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pacebot-charts")
+            pool, submitter = self._pool, self._submitter
+        future = submitter.submit(pool.submit, draw_week, path, **kwargs).result(timeout=120)
+        return future.result(timeout=120)
 
     def shutdown(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+            submitter, self._submitter = self._submitter, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if submitter is not None:
+            submitter.shutdown(wait=True)
 
 
 # Fonts with Chinese glyphs, best first (Debian's fonts-noto-cjk provides the first two).
