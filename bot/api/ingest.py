@@ -2,8 +2,10 @@
 deals. A plain WSGI app mounted on `pacebot serve`'s front (see `install`).
 
 - `POST /api/v1/activity`, `POST /api/v1/deals`: one JSON object or an array of them; every item is
-  checked before any is stored (400 lists each bad field). Keys are stable (rep + day; the deal's
-  `external_id`), so a repeated request changes nothing.
+  checked before any is stored (400 lists each bad field), with JSON's own types (`true` is no number,
+  `"80"` no count). Keys are stable (rep + day; the deal's `external_id`), so a repeated request changes
+  nothing, even sent many times at once. Bodies up to `PACEBOT_API_MAX_BODY` bytes (the server refuses
+  larger ones with 413).
 - `Authorization: Bearer <key>` (or `X-API-Key`), keys from `pacebot apikey create NAME`; else 401.
 - A new deal is announced in its team's channel like one logged in chat (historical ones, older
   than `PACEBOT_LOG_WINDOW_DAYS`, are stored quietly).
@@ -18,23 +20,27 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.core.clock import local_today
-from bot.core.records import ActivityRecord, DealRecord
+from bot.core.payloads import BadPayload, load_json
+from bot.core.records import ActivityRecord, DealRecord, check_day
 from bot.services import apikeys, ingest, org
 from bot.chat.tasks import Deliver
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-MAX_BODY = 1 << 20  # 1 MiB
 MAX_ITEMS = 1000
+EARLIEST_ZONE = "Etc/GMT-14"  # UTC+14 (Kiribati): no place is a day ahead of it
+ATTEMPTS = 3  # a request racing an identical one loses a unique key at most once or twice, then finds the row
 
 
 def install(app) -> None:
     """Called where the App is built: mount the API on the HTTP front of `pacebot serve`."""
-    app.http_mounts.append(lambda server: server.mount_prefix(PREFIX + "/", IngestApi(app)))
+    app.http_mounts.append(lambda server: server.mount_prefix(PREFIX + "/", IngestApi(app),
+                                                              max_body=app.settings.api_max_body))
 
 
 class HttpError(Exception):
@@ -87,33 +93,54 @@ class IngestApi:
                                                   "message": "send a live API key: Authorization: Bearer <key>"},
                             [("WWW-Authenticate", 'Bearer realm="pacebot"')])
         items, single = _read_items(environ)
-        today = local_today(now, self.app.settings.tz)
+        # Days are judged here against the first time zone to reach a day, so that every field's error comes
+        # at once; the rep's own time zone judges them again once the rep is known (_store_all).
+        context = {"today": local_today(now, EARLIEST_ZONE)}
         records, errors = [], []
         for index, item in enumerate(items):
             try:
-                records.append(model.model_validate(item, context={"today": today}))
+                # Strict JSON types: the document says integer, so `true` and `"80"` are refused, not read as 1 and 80.
+                records.append(model.model_validate_json(json.dumps(item), strict=True, context=context))
             except ValidationError as exc:
                 errors += [_field_error(index, e) for e in exc.errors()]
         if errors:
             raise HttpError("400 Bad Request", {"error": "validation_failed", "errors": errors})
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                results, announcements = self._store_all(records, store, now)
+                break
+            except IntegrityError:
+                # An identical request stored the same key first; on the next try this one finds that row.
+                if attempt == ATTEMPTS:
+                    raise
+        if announcements:
+            # Ack first, announce after: the sender gets its answer without waiting for the platforms.
+            self.app.background.submit(Deliver(announcements))
+        return "200 OK", (results[0] if single else {"results": results})
+
+    def _store_all(self, records: list, store, now) -> tuple[list[dict], list]:
+        """Every record in one transaction, or HttpError (400) with every bad rep and day and nothing stored."""
         announcements: list = []
+        results, errors = [], []
         with Session(self.app.db.engine, expire_on_commit=False) as session:
-            results = []
             for index, record in enumerate(records):
                 try:
                     person = ingest.resolve_person(record.rep, session=session)
                 except ingest.UnknownRef as exc:
                     errors.append({"index": index, "field": "rep", "message": str(exc)})
                     continue
+                team = org.get_team(person.team_id, session=session)
+                try:  # the day is judged in the rep's own time zone
+                    check_day(record.day, local_today(now, team.tz if team else self.app.settings.tz))
+                except ValueError as exc:
+                    errors.append({"index": index, "field": "day", "message": str(exc)})
+                    continue
                 results.append(store(index, person, record, now, session, announcements))
             if errors:
                 session.rollback()
                 raise HttpError("400 Bad Request", {"error": "validation_failed", "errors": errors})
             session.commit()
-        if announcements:
-            # Ack first, announce after: the sender gets its answer without waiting for the platforms.
-            self.app.background.submit(Deliver(announcements))
-        return "200 OK", (results[0] if single else {"results": results})
+        return results, announcements
 
     def _store_activity(self, index, person, record, now, session, announcements) -> dict:
         row, status = ingest.upsert_activity(person, record, now=now, session=session)
@@ -141,17 +168,13 @@ def _presented_key(environ: dict) -> str:
 
 
 def _read_items(environ: dict) -> tuple[list, bool]:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY:
-        raise HttpError("413 Payload Too Large", {"error": "too_large", "message": f"at most {MAX_BODY} bytes"})
+    """The body's items (the server has bounded its size already) and whether it was a single object."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
     raw = environ["wsgi.input"].read(length) if length else b""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HttpError("400 Bad Request", {"error": "invalid_json", "message": f"the body is not JSON: {exc}"}) from None
+        body = load_json(raw)
+    except BadPayload as exc:
+        raise HttpError("400 Bad Request", {"error": "invalid_json", "message": str(exc)}) from None
     single = isinstance(body, dict)
     items = [body] if single else body
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):

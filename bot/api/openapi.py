@@ -31,8 +31,10 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "pacebot ingest API", "version": "1",
                  "description": "Push reps' daily call totals and won deals into pacebot. Send one object or an "
-                                "array; nothing is stored unless every item is valid. Repeating a request "
-                                "changes nothing: activity is keyed by rep and day, deals by external_id."},
+                                "array; nothing is stored unless every item is valid, with JSON's own types "
+                                "(a boolean or a string is no integer). Repeating a request, even many times at "
+                                "once, changes nothing: activity is keyed by rep and day, deals by external_id. "
+                                "Bodies are UTF-8 JSON, nested at most 64 levels, with no NUL in any text."},
         "servers": [{"url": "/"}],
         "components": {
             "schemas": components,
@@ -60,9 +62,10 @@ def _post(model: str, summary: str) -> dict:
             "200": {"description": "stored (or unchanged); one Result for an object, Results for an array",
                     "content": {"application/json": {"schema": {"oneOf": [
                         {"$ref": "#/components/schemas/Result"}, {"$ref": "#/components/schemas/Results"}]}}}},
-            "400": {"description": "bad JSON or invalid fields; nothing stored", **error},
+            "400": {"description": "bad JSON (not UTF-8, too deep, a NUL in a text) or invalid fields, each named; "
+                                   "nothing stored", **error},
             "401": {"description": "no live API key", **error},
-            "413": {"description": "too large", **error},
+            "413": {"description": "over PACEBOT_API_MAX_BODY bytes (default 2 MiB) or 1000 items", **error},
         },
     }}
 

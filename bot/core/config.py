@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.currencies import check_currency
 from bot.core.pace import DEFAULT_BONUS_TIERS, BonusTier, parse_bonus_tiers
 
 LANGS = ("zh", "en")
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, alias="PACEBOT_WORKERS", ge=0, le=64)
     worker_nice: int = Field(10, alias="PACEBOT_WORKER_NICE", ge=0, le=19)
     inbox_lease: float = Field(60.0, alias="PACEBOT_INBOX_LEASE", gt=0)  # seconds before a task is run again
+    api_max_body: int = Field(2 << 20, alias="PACEBOT_API_MAX_BODY", ge=1024, le=100 << 20)  # bytes per request
 
     @field_validator("tz")
     @classmethod
@@ -68,10 +70,7 @@ class Settings(BaseSettings):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        value = value.strip().upper()
-        if len(value) != 3 or not value.isalpha():
-            raise ValueError("use a three-letter ISO 4217 code such as CNY or USD")
-        return value
+        return check_currency(value)
 
     @cached_property
     def admin_accounts(self) -> frozenset[tuple[str, str]]:

@@ -12,25 +12,37 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bot.core.currencies import check_currency
+
 MAX_TALK_MINUTES = 24 * 60
+YEARS_BACK = 5  # a day is at most this many years back (from 1 January), never in the future
 
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def check_day(value: date, today: date) -> date:
+    """`value` if it is a sane day to record against `today` (in the rep's time zone), else ValueError."""
+    if value > today:
+        raise ValueError(f"{value.isoformat()} is in the future")
+    earliest = date(today.year - YEARS_BACK, 1, 1)
+    if value < earliest:
+        raise ValueError(f"{value.isoformat()} is before {earliest.isoformat()} (at most {YEARS_BACK} years back)")
+    return value
+
+
 def _not_future(value: date, info: ValidationInfo) -> date:
     today = (info.context or {}).get("today")
-    if today is not None and value > today:
-        raise ValueError(f"{value.isoformat()} is in the future")
-    return value
+    return check_day(value, today) if today is not None else value
 
 
 class ActivityRecord(Record):
     """A rep's calling day; (rep, day) is the key: sending the same day again replaces its totals."""
 
     rep: str = Field(min_length=1, max_length=128, description="the rep: people-file external_id, platform:account (wecom:zhangsan) or their exact name")
-    day: date = Field(description="the rep's local day, YYYY-MM-DD")
+    day: date = Field(description=f"the rep's local day, YYYY-MM-DD: not in the future, at most {YEARS_BACK} years "
+                                  "back (from 1 January)")
     dialed: int = Field(ge=0, le=100_000, description="calls dialed that day")
     connected: int = Field(ge=0, le=100_000, description="calls connected that day (at most dialed)")
     talk_minutes: int = Field(0, ge=0, le=MAX_TALK_MINUTES, description="talk time in minutes")
@@ -52,17 +64,17 @@ class DealRecord(Record):
 
     external_id: str = Field(min_length=1, max_length=128, description="the deal's id in the CRM")
     rep: str = Field(min_length=1, max_length=128, description="who won it (as for activity)")
-    day: date = Field(description="the day it was won, YYYY-MM-DD")
+    day: date = Field(description="the day it was won, YYYY-MM-DD (as for activity)")
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="the amount, in currency units, e.g. 120000.00")
-    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code; the rep's team's currency if left out")
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="an ISO 4217 code (CNY, USD, EUR...); the rep's team's currency if left out")
     customer: str | None = Field(None, max_length=200, description="the customer's name")
 
     _day = field_validator("day")(_not_future)
 
     @field_validator("currency")
     @classmethod
-    def _upper(cls, value: str | None) -> str | None:
-        return value.upper() if value else None
+    def _currency(cls, value: str | None) -> str | None:
+        return check_currency(value) if value else None
 
 
 class PersonRecord(Record):

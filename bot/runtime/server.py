@@ -4,11 +4,15 @@ holds the scheduler is reported, not required).
 
 The composition root (bot/app.py) builds the adapters; an adapter has `routes()` (path -> WSGI app),
 `start()` and `stop()` for connections it keeps open (Slack Socket Mode, DingTalk Stream), optionally
-`health()`, and `send()` for the outbox.
+`health()` and `max_body` (its routes' body limit in bytes), and `send()` for the outbox.
+
+Every route has a body limit, enforced here once for all: a Content-Length over it is refused with 413
+before a byte is read, and a body without one (chunked) is read only up to the limit, then refused.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: the platforms' callbacks are far smaller
 
 
 @dataclass(frozen=True)
@@ -33,18 +38,25 @@ class HttpServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, WSGIApp] = {}
+        self.max_bodies: dict[str, int] = {}  # route key -> body limit in bytes
         self.ready = False  # set once everything started
         self.platforms: list[str] = []
         self.checks: list[Check] = []
 
-    def mount(self, path: str, wsgi_app: WSGIApp) -> None:
+    def mount(self, path: str, wsgi_app: WSGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> None:
+        """`path` goes to `wsgi_app`, with bodies of at most `max_body` bytes."""
         if path in self.routes:
             raise ValueError(f"{path} is mounted twice")
         self.routes[path] = wsgi_app
+        self.max_bodies[path] = max_body
 
-    def mount_prefix(self, prefix: str, wsgi_app: WSGIApp) -> None:
+    def mount_prefix(self, prefix: str, wsgi_app: WSGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> None:
         """Every path under `prefix` (e.g. `/api/v1/`) goes to one app."""
-        self.mount(prefix.rstrip("/") + "/*", wsgi_app)
+        self.mount(prefix.rstrip("/") + "/*", wsgi_app, max_body=max_body)
+
+    def largest_body(self) -> int:
+        """The largest body any route takes (the WSGI server may refuse anything larger while reading)."""
+        return max(self.max_bodies.values(), default=DEFAULT_MAX_BODY)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -53,12 +65,16 @@ class HttpServer:
         if path == "/readyz":
             ok, report = self.readiness()
             return _json(start_response, "200 OK" if ok else "503 Service Unavailable", report)
-        target = self.routes.get(path.rstrip("/") or "/") or self._prefix_match(path)
-        if target is None:
+        key = self._route_key(path)
+        if key is None:
             body = b"not found"
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
-        return target(environ, start_response)
+        refusal = _bounded_body(environ, self.max_bodies[key])
+        if refusal is not None:
+            status, reason = refusal
+            return _json(start_response, status, {"error": reason[0], "message": reason[1]})
+        return self.routes[key](environ, start_response)
 
     def readiness(self) -> tuple[bool, dict]:
         """(ready, report): every check's answer; not ready while starting or when a required one fails."""
@@ -78,11 +94,36 @@ class HttpServer:
             report["reason"] = "; ".join(failed)
         return not failed, report
 
-    def _prefix_match(self, path: str) -> WSGIApp | None:
-        for key, wsgi_app in self.routes.items():
+    def _route_key(self, path: str) -> str | None:
+        exact = path.rstrip("/") or "/"
+        if exact in self.routes:
+            return exact
+        for key in self.routes:
             if key.endswith("/*") and path.startswith(key[:-1]):
-                return wsgi_app
+                return key
         return None
+
+
+def _bounded_body(environ: dict, limit: int) -> tuple[str, tuple[str, str]] | None:
+    """Read the request's body, at most `limit` bytes, into `wsgi.input` (with its exact CONTENT_LENGTH),
+    or say why not: (status, (error, message))."""
+    declared = (environ.get("CONTENT_LENGTH") or "").strip()
+    too_large = ("413 Payload Too Large", ("too_large", f"the body is over {limit} bytes"))
+    if declared:
+        if not declared.isdigit():
+            return "400 Bad Request", ("bad_length", f"Content-Length {declared[:20]!r} is not a number of bytes")
+        length = int(declared)
+        if length > limit:
+            return too_large  # before reading a byte of it
+        body = environ["wsgi.input"].read(length) if length else b""
+    elif environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream where the body ends
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            return too_large
+    else:
+        body = b""  # without a length, WSGI says there is none to read
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    return None
 
 
 def build_server(app, adapters: list) -> HttpServer:
@@ -91,7 +132,7 @@ def build_server(app, adapters: list) -> HttpServer:
     server.checks.append(Check("database", lambda: database_check(app.db)))
     for adapter in adapters:
         for path, wsgi_app in adapter.routes().items():
-            server.mount(path, wsgi_app)
+            server.mount(path, wsgi_app, max_body=getattr(adapter, "max_body", DEFAULT_MAX_BODY))
         server.platforms.append(adapter.platform)
         if hasattr(adapter, "health"):
             server.checks.append(Check(adapter.platform, adapter.health))
@@ -127,7 +168,7 @@ def serve(app, host: str, port: int, *, adapters: list, build_worker=None, threa
     _stop_on_sigterm()
     try:
         waitress.serve(server, host=host, port=port, threads=threads, backlog=1024, connection_limit=1000,
-                       channel_timeout=60, ident="pacebot")
+                       channel_timeout=60, ident="pacebot", max_request_body_size=server.largest_body())
     finally:
         for adapter in adapters:
             adapter.stop()
