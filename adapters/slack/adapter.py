@@ -24,12 +24,10 @@ from bot.services import org
 from bot.chat.tasks import HandleMessage, OpenFormModal, OpenLogModal, SubmitForm
 
 from . import form_modal, parse, views
+from .guard import guarded
 from .client import SlackSender, retry_handlers
 from .render import PLATFORM
 from .settings import SlackSettings
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -85,7 +83,7 @@ class SlackAdapter(SlackSender):
 
     # -- what bot.runtime.server asks of an adapter ----------------------------------------------------
     def routes(self) -> dict:
-        return {EVENTS_PATH: SlackRequestHandler(self.bolt, path=EVENTS_PATH)}
+        return {EVENTS_PATH: guarded(SlackRequestHandler(self.bolt, path=EVENTS_PATH))}
 
     def socket_handler(self):
         """bolt's Socket Mode handler over slack_sdk's built-in client (not connected yet)."""
