@@ -19,12 +19,13 @@ from adapters.dingtalk.api import DingTalkApi
 from adapters.dingtalk.config import DingTalkSettings
 from adapters.dingtalk.hosts import on_dingtalk
 from adapters.dingtalk.limits import FLOW_CONTROL_RETRY, ROBOT_WINDOWS
-from adapters.dingtalk.parse import PLATFORM, parse
+from adapters.dingtalk.parse import PLATFORM, check, parse
 from adapters.dingtalk.render import Rendered, render_parts
 from adapters.dingtalk.signing import WINDOW_MS, signed_webhook_url, verify
 from bot.delivery.addressing import Address
 from bot.delivery.errors import SendError
 from bot.core.chunks import parts_sent_on_error
+from bot.core.payloads import BadPayload, load_object
 from bot.delivery.limiter import Bucket
 from bot.chat.messages import Incoming, Reply
 from bot.store.nonces import first_use
@@ -90,11 +91,11 @@ class DingTalkAdapter:
         if not verify(headers, secret=self.settings.app_secret, now_ms=self.now_ms()):
             log.warning("refused a DingTalk callback with a missing, wrong or stale signature")
             return _respond(start_response, "403 Forbidden", {"error": "bad signature"})
+        length = int(environ.get("CONTENT_LENGTH") or 0)  # the server checked and bounded it
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
-        except (ValueError, KeyError):
-            return _respond(start_response, "400 Bad Request", {"error": "not JSON"})
+            payload = check(load_object(environ["wsgi.input"].read(length) or b"{}"))
+        except BadPayload as exc:
+            return _respond(start_response, "400 Bad Request", {"error": str(exc)})
         if not first_use(self.app.db, REPLAY_KIND, f"{headers['timestamp']}:{headers['sign']}",
                          now=self.app.clock(), keep=REPLAY_KEEP):
             log.warning("refused a DingTalk callback whose timestamp and sign were used before")

@@ -9,20 +9,42 @@ from datetime import datetime
 from adapters.dingtalk.hosts import on_dingtalk
 
 from bot.chat.messages import Incoming
+from bot.core.payloads import OPT, BadPayload, misshapen
 
 PLATFORM = "dingtalk"
 DIRECT, GROUP = "1", "2"
 # In a group the text may still begin with the @-names (the robot's, others'), each followed by a space
 # or DingTalk's U+2005.
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s\u2005]+[\s\u2005]*)+")
+# The fields read here, with the types DingTalk sends; the SDK's reader gets only these (it raises on
+# others it reads, such as hostingContext, that we never use).
+SHAPE = {"msgtype": str, "text": {"content": OPT}, "content": {"richText": [{"text": OPT}]},
+         "conversationType": str, "conversationId": OPT, "conversationTitle": OPT, "senderStaffId": OPT,
+         "senderId": OPT, "senderNick": OPT, "msgId": OPT, "sessionWebhook": OPT, "sessionWebhookExpiredTime": int,
+         "isInAtList": bool, "atUsers": [{"dingtalkId": OPT, "staffId": OPT}], "robotCode": OPT, "createAt": int}
+NEEDS = {"text": "text", "richText": "content"}  # a message of this msgtype carries this field
+
+
+def check(payload) -> dict:
+    """The payload's fields that `parse` reads, or BadPayload saying which one is wrong."""
+    if not isinstance(payload, dict):
+        raise BadPayload("the body must be a JSON object")
+    problem = misshapen(payload, SHAPE)
+    needs = NEEDS.get(payload.get("msgtype"))
+    if problem is None and needs and needs not in payload:
+        problem = f"a {payload['msgtype']} message needs {needs}"
+    if problem:
+        raise BadPayload(problem)
+    return {key: value for key, value in payload.items() if key in SHAPE}
 
 
 def parse(payload: dict, *, now: datetime, api_base: str, allowed_hosts: Iterable[str]) -> Incoming | None:
     """None for what carries no command: pictures, files, group messages not addressed to the robot. A
-    sessionWebhook off `allowed_hosts` is dropped (the reply then takes the OpenAPI)."""
+    sessionWebhook off `allowed_hosts` is dropped (the reply then takes the OpenAPI). BadPayload for
+    fields of the wrong type."""
     from adapters.dingtalk.sdk import load_sdk
 
-    msg = load_sdk(api_base).ChatbotMessage.from_dict(payload)
+    msg = load_sdk(api_base).ChatbotMessage.from_dict(check(payload))
     if msg.message_type == "text" and msg.text is not None:
         text = msg.text.content or ""
     elif msg.message_type == "richText" and msg.rich_text_content is not None:

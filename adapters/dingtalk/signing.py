@@ -21,7 +21,8 @@ def sign(timestamp_ms: int | str, secret: str) -> str:
 def verify(headers: Mapping[str, str], *, secret: str, now_ms: int, window_ms: int = WINDOW_MS) -> bool:
     """True only for a callback signed with our app secret within the window; `headers` lower-cased."""
     timestamp, signature = headers.get("timestamp", ""), headers.get("sign", "")
-    if not secret or not timestamp.isdigit() or not signature:
+    # isascii: str.isdigit() is also true of "²" and "١", which int() refuses or reads as a number.
+    if not secret or not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         return False
     if abs(now_ms - int(timestamp)) > window_ms:
         return False

@@ -13,18 +13,9 @@ import json
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl
 
-from bot.core.payloads import BadPayload, load_object
+from bot.core.payloads import NULL, OPT, BadPayload, Each, load_object, misshapen
 
-NULL = type(None)
-OPT = (str, NULL)
 ID = (str, {"id": OPT})  # "user": "U1" or {"id": "U1", ...}
-
-
-class Each:
-    """A JSON object whose every value (under keys of the sender's choosing) has this shape."""
-
-    def __init__(self, shape):
-        self.shape = shape
 
 
 STATE = {"values": Each(Each({"value": (str, NULL), "selected_date": (str, NULL),
@@ -84,7 +75,7 @@ def _refusal(environ: dict, body: bytes) -> tuple[str, str] | None:
         payload = _payload(environ, text)
     except BadPayload as exc:
         return "400 Bad Request", str(exc)
-    problem = _misshapen(payload, SHAPE, "") or _missing(payload)
+    problem = misshapen(payload, SHAPE) or _missing(payload)
     return ("400 Bad Request", problem) if problem else None
 
 
@@ -99,37 +90,6 @@ def _payload(environ: dict, text: str) -> dict:
     if "payload" in text and "payload" in form:
         return load_object(form["payload"])
     return form
-
-
-def _misshapen(value, shape, where: str) -> str | None:
-    """Where `value` departs from `shape` and how, or None."""
-    options = shape if isinstance(shape, tuple) else (shape,)
-    kinds, deeper = [], None  # what `value` could have been; a problem further down
-    for option in options:
-        if isinstance(option, type):
-            if isinstance(value, option) and not (option is int and isinstance(value, bool)):
-                return None
-            kinds.append(KINDS[option])
-        elif isinstance(option, list):
-            if not isinstance(value, list):
-                kinds.append("an array")
-                continue
-            deeper = next(filter(None, (_misshapen(v, option[0], f"{where}[{i}]") for i, v in enumerate(value))), None)
-            if deeper is None:
-                return None
-        else:  # an object: known fields, or Each value
-            if not isinstance(value, dict):
-                kinds.append("an object")
-                continue
-            fields = ((k, option.shape) for k in value) if isinstance(option, Each) else (
-                (k, s) for k, s in option.items() if k in value)
-            deeper = next(filter(None, (_misshapen(value[k], s, f"{where}.{k}".lstrip(".")) for k, s in fields)), None)
-            if deeper is None:
-                return None
-    return deeper or f"{where or 'the body'} must be {' or '.join(kinds)}"
-
-
-KINDS = {str: "a string", int: "a number", bool: "a boolean", NULL: "null"}
 
 
 def _missing(payload: dict) -> str | None:

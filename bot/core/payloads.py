@@ -3,7 +3,8 @@
 
 Refused: bytes that are not UTF-8, text that is not JSON, nesting deeper than `MAX_DEPTH` (Python's
 parser would raise RecursionError near 1,000 levels, and anything deep would slow what walks it), and
-strings holding NUL, which PostgreSQL's text and jsonb cannot store.
+strings holding NUL, which PostgreSQL's text and jsonb cannot store. `misshapen` then says whether the
+fields a reader relies on have the types it expects, before a library trips over them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import json
 
 MAX_DEPTH = 64  # the platforms' deepest payloads (Slack modals' state) nest about 10 levels
+NULL = type(None)
+OPT = (str, NULL)  # a string or null
+KINDS = {str: "a string", int: "a number", bool: "a boolean", NULL: "null"}
 
 
 class BadPayload(ValueError):
@@ -40,6 +44,43 @@ def load_object(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> dict:
     if not isinstance(value, dict):
         raise BadPayload(f"the body must be a JSON object, not {json_type(value)}")
     return value
+
+
+class Each:
+    """In a shape: a JSON object whose every value (under keys of the sender's choosing) has `shape`."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def misshapen(value, shape, where: str = "") -> str | None:
+    """Where a parsed JSON `value` departs from `shape` and how (`event.user must be a string or an
+    object`), or None. A shape is a type, a tuple of alternatives, `[shape]` for an array of them,
+    `Each(shape)` for an object of them, or a dict of the fields that matter (others are not looked at)."""
+    options = shape if isinstance(shape, tuple) else (shape,)
+    kinds, deeper = [], None  # what `value` could have been; a problem further down
+    for option in options:
+        if isinstance(option, type):
+            if isinstance(value, option) and not (option is int and isinstance(value, bool)):
+                return None
+            kinds.append(KINDS[option])
+        elif isinstance(option, list):
+            if not isinstance(value, list):
+                kinds.append("an array")
+                continue
+            deeper = next(filter(None, (misshapen(v, option[0], f"{where}[{i}]") for i, v in enumerate(value))), None)
+            if deeper is None:
+                return None
+        else:  # an object: known fields, or Each value
+            if not isinstance(value, dict):
+                kinds.append("an object")
+                continue
+            fields = ((k, option.shape) for k in value) if isinstance(option, Each) else (
+                (k, s) for k, s in option.items() if k in value)
+            deeper = next(filter(None, (misshapen(value[k], s, f"{where}.{k}".lstrip(".")) for k, s in fields)), None)
+            if deeper is None:
+                return None
+    return deeper or f"{where or 'the body'} must be {' or '.join(kinds)}"
 
 
 def json_type(value: object) -> str:
