@@ -30,8 +30,8 @@ def check(payload) -> dict:
     if not isinstance(payload, dict):
         raise BadPayload("the body must be a JSON object")
     problem = misshapen(payload, SHAPE)
-    needs = NEEDS.get(payload.get("msgtype"))
-    if problem is None and needs and needs not in payload:
+    needs = None if problem else NEEDS.get(payload.get("msgtype"))
+    if needs and needs not in payload:
         problem = f"a {payload['msgtype']} message needs {needs}"
     if problem:
         raise BadPayload(problem)

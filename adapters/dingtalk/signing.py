@@ -21,8 +21,9 @@ def sign(timestamp_ms: int | str, secret: str) -> str:
 def verify(headers: Mapping[str, str], *, secret: str, now_ms: int, window_ms: int = WINDOW_MS) -> bool:
     """True only for a callback signed with our app secret within the window; `headers` lower-cased."""
     timestamp, signature = headers.get("timestamp", ""), headers.get("sign", "")
-    # isascii: str.isdigit() is also true of "²" and "١", which int() refuses or reads as a number.
-    if not secret or not (timestamp.isascii() and timestamp.isdigit()) or not signature:
+    # isascii: str.isdigit() is also true of "²" and "١", which int() refuses or reads as a number; a
+    # millisecond timestamp has 13 digits (and int() refuses over 4,300).
+    if not secret or not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16) or not signature:
         return False
     if abs(now_ms - int(timestamp)) > window_ms:
         return False

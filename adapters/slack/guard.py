@@ -40,7 +40,8 @@ SHAPE = {
               "tab": OPT, "message": MESSAGE, "view": {"id": OPT, "type": OPT}},
 }
 # What Slack always sends with each kind, and our listeners rely on.
-REQUIRED = {"block_actions": (("user", "id"),), "view_submission": (("user", "id"), ("view", "id"))}
+REQUIRED = {"block_actions": (("user", "id"),),
+            "view_submission": (("user", "id"), ("view", "id"), ("view", "type"))}
 
 
 def guarded(bolt_handler: Callable) -> Callable:
@@ -65,7 +66,8 @@ def guarded(bolt_handler: Callable) -> Callable:
 
 def _refusal(environ: dict, body: bytes) -> tuple[str, str] | None:
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-    if timestamp is not None and not timestamp.strip().isdigit():
+    # isascii: "²" is a digit to str.isdigit() but not to int(); int() refuses over 4,300 digits.
+    if timestamp is not None and not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return "401 Unauthorized", "X-Slack-Request-Timestamp must be whole seconds"
     try:
         text = body.decode("utf-8")
@@ -95,6 +97,8 @@ def _payload(environ: dict, text: str) -> dict:
 def _missing(payload: dict) -> str | None:
     if "command" in payload and not payload.get("user_id"):
         return "a slash command needs user_id"
+    if "event" in payload and not payload["event"].get("type"):  # bolt reads event.type unchecked
+        return "event needs type"
     for path in REQUIRED.get(payload.get("type"), ()):
         node = payload
         for key in path:

@@ -21,13 +21,10 @@ from bot.chat.messages import Incoming, Reply
 from bot.chat.tasks import HandleMessage
 
 from adapters.wecom import render
-from adapters.wecom.callback import CallbackVerifier, callback_app
+from adapters.wecom.callback import MAX_BODY, CallbackVerifier, callback_app
 from adapters.wecom.client import PLATFORM, DbTokenStorage, WeComClient, send_error
 from adapters.wecom.parse import parse
 from adapters.wecom.settings import WeComSettings
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -42,6 +39,7 @@ ROBOT = (Window(20, 60),)  # a group robot's webhook
 
 class WeComAdapter:
     platform = PLATFORM
+    max_body = MAX_BODY  # for bot.runtime.server
 
     def __init__(self, app: App, settings: WeComSettings):
         self.app, self.settings = app, settings

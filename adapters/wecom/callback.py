@@ -3,7 +3,9 @@
 wechatpy checks the signature, decrypts with the EncodingAESKey and checks the corp id; it checks no
 timestamp age, so a replay window against the app clock and a nonce cache (`bot.store.nonces`, kind
 "wecom-nonce", shared by every process) are added here. Whatever fails is refused with 403
-(signature, corp id, stale or replayed) or 400 (malformed), and nothing is done."""
+(signature, corp id, stale or replayed) or 400 (malformed), with the reason as the body, and nothing is
+done. xmltodict, which reads the envelope before the signature is checked, expands no entities, so an
+XML bomb is only a malformed envelope."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from bot.store.nonces import first_use
 log = logging.getLogger(__name__)
 
 NONCE_PLATFORM = "wecom-nonce"
-MAX_BODY = 64 * 1024
+MAX_BODY = 64 * 1024  # WeCom's callbacks are a few KiB; the HTTP server refuses larger bodies (413)
 
 
 class Refused(Exception):
@@ -93,13 +95,11 @@ def callback_app(verifier: CallbackVerifier, on_message: Callable[[str], None]):
                 return _answer(start_response, "200 OK", verifier.echo(query).encode())
             if method != "POST":
                 return _answer(start_response, "405 Method Not Allowed", b"")
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            if length > MAX_BODY:
-                raise Refused("400 Bad Request", "body too large")
+            length = int(environ.get("CONTENT_LENGTH") or 0)  # the server refused more than MAX_BODY
             xml = verifier.open(query, environ["wsgi.input"].read(length))
         except Refused as exc:
             log.warning("WeCom callback refused: %s", exc)
-            return _answer(start_response, exc.status, b"")
+            return _answer(start_response, exc.status, str(exc).encode())
         on_message(xml)
         # An empty 200 tells WeCom not to retry and not to expect a passive reply.
         return _answer(start_response, "200 OK", b"")

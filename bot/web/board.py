@@ -11,7 +11,7 @@ from bot.core.clock import local_today
 from bot.store.tables.sales import Metric, Team
 from bot.web import data
 from bot.services import weblinks as auth
-from bot.web.http import Response, html
+from bot.web.http import Response, html, row_id
 
 
 class BoardPages:
@@ -40,11 +40,8 @@ class BoardPages:
         """Server-Sent Events: `deal` for each deal won after the browser's last one, `state` when the
         board changed; a browser that reconnects (after a restart, say) sends Last-Event-ID and catches up."""
         lang = self.site.lang_for(req, default=team.lang)
-        try:
-            after = int(req.headers.get("last-event-id") or req.query.get("after") or -1)
-        except ValueError:
-            after = -1
-        if after < 0:  # a new viewer: celebrate from now on, not the month's old deals
+        after = row_id(req.headers.get("last-event-id") or req.query.get("after"))
+        if after is None:  # a new viewer: celebrate from now on, not the month's old deals
             with self.app.db.session() as session:
                 after = data.last_deal_id(team.id, session=session)
         feed, web = self.site.feed, self.site.web
@@ -118,10 +115,11 @@ class BoardPages:
         person = self.site.signed_in(req)
         if person is None:
             return self.site.refuse(req, "401 Unauthorized", "web.error.sign_in")
-        if not team_id.isdigit() or not self.site.rights.can_see_board(person, int(team_id)):
+        wanted = row_id(team_id)
+        if wanted is None or not self.site.rights.can_see_board(person, wanted):
             return self.site.refuse(req, "403 Forbidden", "web.error.forbidden")
         with self.app.db.session() as session:
-            team = session.get(Team, int(team_id))
+            team = session.get(Team, wanted)
         if team is None:
             return self.site.not_found(req)
         metric = _metric(req.query.get("metric"))

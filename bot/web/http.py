@@ -69,6 +69,14 @@ class Response:
         return self.body
 
 
+def row_id(text: str | None) -> int | None:
+    """A path segment or header as a row id: ASCII digits that fit the database's 64-bit integers (so
+    `²`, `٣` or forty digits are no id, not a 500); None otherwise."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 def html(body: str, status: str = "200 OK", headers=None) -> Response:
     return Response(status, body.encode("utf-8"), headers=list(headers or []))
 

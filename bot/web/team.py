@@ -11,7 +11,7 @@ from bot.store.tables.sales import Metric, Person, Role, Team
 from bot.core.periods import PeriodError, parse_period
 from bot.services import org
 from bot.web import charts, data
-from bot.web.http import Response, html, redirect
+from bot.web.http import Response, html, redirect, row_id
 
 COLUMNS = ("name", "actual", "target", "percent", "projection")
 
@@ -25,11 +25,11 @@ class TeamPages:
         site = self.site
         if not rest:
             return self.home(req, person)
-        if not rest[0].isdigit():
+        team_id = row_id(rest[0])
+        if team_id is None:
             return site.not_found(req)
-        team_id = int(rest[0])
-        if rest[1:2] == ["rep"] and len(rest) == 3 and rest[2].isdigit():
-            return self.rep(req, person, team_id, int(rest[2]))
+        if rest[1:2] == ["rep"] and len(rest) == 3 and (rep_id := row_id(rest[2])) is not None:
+            return self.rep(req, person, team_id, rep_id)
         if not site.rights.can_see_team(person, team_id):
             return site.refuse(req, "403 Forbidden", "web.error.forbidden")
         with self.app.db.session() as session:

@@ -67,7 +67,7 @@ def test_bodies_that_are_no_json_object_get_400(sqlite_app, dt_settings, fake, c
     nothing_done(sqlite_app, fake)
 
 
-@pytest.mark.parametrize("timestamp", ["１７６４", "²", "12.5", "-1"])
+@pytest.mark.parametrize("timestamp", ["１７６４", "²", "12.5", "-1", "1" * 5000])
 def test_a_timestamp_that_is_no_plain_number_is_refused(sqlite_app, dt_settings, fake, clock, timestamp):
     adapter = make_adapter(sqlite_app, dt_settings)
     status, _ = post(adapter, message(fake, "help", clock=clock), {"timestamp": timestamp,

@@ -63,9 +63,20 @@ def test_invalid_utf8_gets_400(slack):
     nothing_done(slack)
 
 
-@pytest.mark.parametrize("timestamp", ["1764122400.5", "soon", ""])
+@pytest.mark.parametrize("timestamp", ["1764122400.5", "soon", "", "²", " 1764122400", "1" * 5000])
 def test_a_timestamp_that_is_not_whole_seconds_gets_401(slack, timestamp):
     body = slack.command_body(REP, "help")
     got, _, out = slack.post(body, FORM, timestamp=timestamp, signature=sign(body, timestamp))
     assert got == 401
+    nothing_done(slack)
+
+
+@pytest.mark.parametrize("body, reason", [
+    ('{"type": "event_callback", "event": {"user": "U1"}}', "event needs type"),
+    ('payload=' + quote(json.dumps({"type": "view_submission", "user": {"id": REP}, "view": {"id": "V1"}})),
+     "view_submission needs view.type"),
+])
+def test_fields_bolt_reads_unchecked_are_required(slack, body, reason):
+    got, _, out = slack.post(body, JSON if body.startswith("{") else FORM)
+    assert got == 400 and json.loads(out)["error"] == reason
     nothing_done(slack)
