@@ -3,8 +3,8 @@ ingest API, the dashboard, /healthz, /readyz), unsigned and correctly signed so 
 past verification: never a 5xx, never an exception out of the server, and a refused request (4xx)
 changes no row of any table. The body limit is checked on every route too.
 
-The everyday run tries `EXAMPLES` requests per route on SQLite; the `slow` run (CI) tries more on
-PostgreSQL."""
+The everyday run tries `EXAMPLES` requests per route, on SQLite and PostgreSQL like every storage test;
+the `slow` run (CI's .ci/run includes it) tries `SLOW_EXAMPLES` of each signed kind on PostgreSQL."""
 
 from __future__ import annotations
 
