@@ -14,7 +14,9 @@ SECURITY_HEADERS = [
     # Our own files only; inline style attributes are allowed for widths of bars, scripts are not.
     ("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                                 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
-    ("Referrer-Policy", "no-referrer"),  # board tokens live in URLs
+    # Board and sign-in tokens live in URLs: they go to no other site. (With no-referrer at all, browsers
+    # would send `Origin: null` on our own forms, and the CSRF check needs their real origin.)
+    ("Referrer-Policy", "same-origin"),
     ("X-Content-Type-Options", "nosniff"),
 ]
 
@@ -27,6 +29,8 @@ class Request:
     form: dict[str, str]
     cookies: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
+    scheme: str = "http"
+    set_cookies: list[tuple[str, str]] = field(default_factory=list)  # cookies the response must carry
 
     @classmethod
     def from_environ(cls, environ: dict) -> Request:
@@ -47,7 +51,7 @@ class Request:
             pass  # a malformed cookie header is the same as none
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         return cls(method, environ.get("PATH_INFO", "") or "/", query, form,
-                   {k: m.value for k, m in jar.items()}, headers)
+                   {k: m.value for k, m in jar.items()}, headers, environ.get("wsgi.url_scheme", "http"))
 
 
 @dataclass
@@ -85,14 +89,22 @@ def redirect(location: str, headers=None) -> Response:
     return Response("303 See Other", b"", "text/plain", [("Location", location), *(headers or [])])
 
 
-def session_cookie(token: str, *, max_age: int, secure: bool) -> tuple[str, str]:
+def cookie(name: str, value: str, *, secure: bool, max_age: int | None = None) -> tuple[str, str]:
+    """A Set-Cookie header scripts cannot read and other sites' requests do not carry (but a link
+    followed from a chat app does: Lax); without `max_age` it lasts until the browser closes."""
     jar = SimpleCookie()
-    jar[COOKIE] = token
-    morsel = jar[COOKIE]
-    morsel["path"], morsel["httponly"], morsel["samesite"], morsel["max-age"] = "/", True, "Lax", max_age
+    jar[name] = value
+    morsel = jar[name]
+    morsel["path"], morsel["httponly"], morsel["samesite"] = "/", True, "Lax"
+    if max_age is not None:
+        morsel["max-age"] = max_age
     if secure:
         morsel["secure"] = True
     return ("Set-Cookie", morsel.OutputString())
+
+
+def session_cookie(token: str, *, max_age: int, secure: bool) -> tuple[str, str]:
+    return cookie(COOKIE, token, secure=secure, max_age=max_age)
 
 
 def static(name: str) -> Response | None:

@@ -54,7 +54,7 @@ class TeamPages:
             return redirect(f"/team/{person.team_id}/rep/{person.id}")
         if len(teams) == 1 and person.role != Role.ADMIN:
             return redirect(f"/team/{teams[0].id}")
-        return html(self.site.render("home.html.j2", lang, person=person, teams=teams))
+        return html(self.site.render("home.html.j2", lang, req, person=person, teams=teams))
 
     def _period(self, req, team: Team):
         return parse_period(req.query.get("period", ""), self.site.today(team))
@@ -79,7 +79,7 @@ class TeamPages:
         with self.app.db.session() as session:
             champions = self.site.fame.periods(team, session=session)
         return html(self.site.render(
-            "team.html.j2", lang, person=person, team=team, period=period, rows=rows, metric=metric,
+            "team.html.j2", lang, req, person=person, team=team, period=period, rows=rows, metric=metric,
             metrics=ORDER, sort=sort, descending=descending, columns=COLUMNS, xlsx=_openpyxl() is not None,
             query=req.query.get("period", ""), champions=champions))
 
@@ -105,7 +105,7 @@ class TeamPages:
         row = next((r for r in rows if r.person.id == rep.id), None)
         labels = {k: self.app.i18n.t(lang, f"web.chart.{k}") for k in ("dialed", "connected", "deals")}
         return html(site.render(
-            "rep.html.j2", lang, person=person, rep=rep, team=team, period=period, row=row, metrics=ORDER,
+            "rep.html.j2", lang, req, person=person, rep=rep, team=team, period=period, row=row, metrics=ORDER,
             daily=charts.daily_bars(days, labels), revenue=charts.revenue_bars(days),
             funnel=charts.funnel(days, labels), can_team=site.rights.can_see_team(person, team.id),
             query=req.query.get("period", "")))
