@@ -94,22 +94,29 @@ class RedactFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_pacebot_redacted", False):
-            return True  # another handler's filter did it already
         try:
             text = record.getMessage()  # args first, so that a secret passed as an argument is caught too
         except Exception:  # a bad format string: log what there is, as logging itself would have failed
             text = f"{record.msg!r} % {record.args!r}"
-        # Cut before the regexes (a 10 MB body), with a margin so a secret across the cut is still seen.
-        record.msg = _cap(self.redact(text[: self.cap + 500]), self.cap, len(text))
+        # Every handler's filter masks its own secrets again (one may know more than another); the cut is
+        # made once, before the regexes (a 10 MB body), with a margin so a secret across the cut is still seen.
+        capped = getattr(record, "_pacebot_capped", False)
+        if capped:
+            record.msg = self.redact(text)
+        else:
+            record.msg = _cap(self.redact(text[: self.cap + 500]), self.cap, len(text))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = _cap_tail(self.redact(record.exc_text), self.trace_cap)
+            record.exc_text = self.redact(record.exc_text)
+            if not capped:
+                record.exc_text = _cap_tail(record.exc_text, self.trace_cap)
         if record.stack_info:
-            record.stack_info = _cap_tail(self.redact(record.stack_info), self.trace_cap)
-        record._pacebot_redacted = True
+            record.stack_info = self.redact(record.stack_info)
+            if not capped:
+                record.stack_info = _cap_tail(record.stack_info, self.trace_cap)
+        record._pacebot_capped = True
         return True
 
 

@@ -112,3 +112,19 @@ def test_installed_on_every_root_handler_and_readable_back():
             for f in [f for f in h.filters if isinstance(f, RedactFilter)]:
                 h.removeFilter(f)
         root.removeHandler(extra)
+
+
+def test_a_second_filter_masks_what_the_first_did_not_know_and_cuts_nothing_again():
+    stream = io.StringIO()
+    first, second = logging.StreamHandler(io.StringIO()), logging.StreamHandler(stream)
+    first.addFilter(RedactFilter())  # e.g. installed by an earlier configure_logging with other settings
+    second.addFilter(RedactFilter([CORPSECRET]))
+    logger = logging.getLogger("tests.logs.two")
+    logger.propagate, logger.level = False, logging.DEBUG
+    logger.addHandler(first), logger.addHandler(second)
+    try:
+        logger.debug("secret %s then %s", CORPSECRET, "x" * 10_000)
+    finally:
+        logger.removeHandler(first), logger.removeHandler(second)
+    out = stream.getvalue()
+    assert CORPSECRET not in out and out.count("more characters cut") == 1
