@@ -22,7 +22,7 @@ from bot.core.clock import system_clock
 from bot.runtime.inbox import Inbox
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_workspace import SECRET
-from tests.runtime.test_serve_workers import ROOT, TOKEN, USER, answers, children, free_port, healthy, slash, until
+from tests.runtime.test_serve_workers import ROOT, TOKEN, USER, answers, children, free_port, healthy, slash, stop, until
 
 pytestmark = [pytest.mark.slow]
 COMMANDS = 50
@@ -107,13 +107,5 @@ def test_every_acked_command_is_answered_once_after_the_workers_are_killed(reque
         assert sum(counts.values()) - COMMANDS <= resent(url), (counts, state(url))
         assert all(not set(workers) & set(children(proc.pid)) for proc in serves)  # replaced
     finally:
-        for proc in serves:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in serves:
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(*serves)
         fake.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 from bot.runtime.logs import CAP
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_workspace import SECRET as SLACK_SECRET
-from tests.runtime.test_serve_workers import answers, free_port, healthy, slash, until
+from tests.runtime.test_serve_workers import answers, free_port, healthy, slash, stop, until
 from tests.wecom_fake import AES_KEY, ROBOT_KEY, SECRET, TOKEN, FakeWeComAPI, sample_directory, wecom_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,13 +109,7 @@ def test_slack_serve_logs_no_token_no_link_and_no_line_over_the_cap(tmp_path, le
             link = until(lambda: answers(fake, "dash"), "the sign-in link")[0]
             assert "/team/login?t=" in str(link)
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop(proc)
             fake.close()
     log = log_path.read_text()
     assert level in log

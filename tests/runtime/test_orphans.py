@@ -32,6 +32,15 @@ CHART_OWNER = textwrap.dedent("""
 """)
 
 
+
+def reap(parent, kids: list[int]) -> None:
+    """Whatever a failed test left running: the parent and each of its children."""
+    if parent.poll() is None:
+        parent.kill()
+    for pid in kids:
+        if not gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
 def kill_and_wait(parent: subprocess.Popen, kids: list[int]) -> None:
     parent.kill()  # SIGKILL: no atexit, no finally, no pool shutdown
     parent.wait()
@@ -50,11 +59,7 @@ def test_chart_processes_die_with_the_process_that_owns_the_pool(tmp_path):
         assert kids  # the drawing processes
         kill_and_wait(owner, kids)
     finally:
-        if owner.poll() is None:
-            owner.kill()
-        for pid in kids:
-            if not gone(pid):
-                os.kill(pid, signal.SIGKILL)
+        reap(owner, kids)
 
 
 # A process that starts a grandchild with the portable watch instead of prctl, prints its pid, and waits.
@@ -105,9 +110,5 @@ def test_answer_workers_die_with_the_serving_process_even_when_stuck(tmp_path):
         os.kill(kids[0], signal.SIGSTOP)
         kill_and_wait(proc, kids)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in kids:
-            if not gone(pid):
-                os.kill(pid, signal.SIGKILL)
+        reap(proc, kids)
         fake.close()

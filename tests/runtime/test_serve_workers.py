@@ -99,6 +99,19 @@ def healthy(port: int) -> bool:
         return False
 
 
+def stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM to every process still running, then wait for each (killed after 40 s)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def answers(fake: FakeSlack, name: str) -> list[dict]:
     return [c.args for c in fake.sent("response_url") if c.path.endswith("/" + name)]
 
