@@ -26,7 +26,7 @@ def coach_command(ctx: Ctx) -> list[Reply]:
         except ValueError:  # not a period, so a person's name: managers only
             ctx.require_role(Role.MANAGER)
             subject = org.find_person(args.pop(0), platform=ctx.incoming.platform, session=ctx.session)
-            if subject.team_id != team.id and ctx.person.role != Role.ADMIN:
+            if subject.team_id != team.id and not ctx.is_admin:
                 raise UserError("not_your_team")
             by_manager = True
     period = parse_period(" ".join(args), ctx.today, default=PeriodKind.MONTH)

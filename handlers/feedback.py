@@ -35,9 +35,11 @@ def thread_list(ctx: Ctx) -> Reply:
     from bot.chat.i18n import escape_md
 
     query = select(TargetFeedback).where(TargetFeedback.parent_id.is_(None))
-    if ctx.person.role == Role.REP or ctx.person.team_id is None:
+    if ctx.is_admin:
+        pass  # every thread
+    elif ctx.person.role == Role.REP or ctx.person.team_id is None:
         query = query.where(TargetFeedback.person_id == ctx.person.id)
-    elif ctx.person.role == Role.MANAGER:
+    else:
         query = query.join(Person, Person.id == TargetFeedback.person_id).where(Person.team_id == ctx.person.team_id)
     threads = ctx.session.exec(query.order_by(TargetFeedback.id.desc()).limit(10)).all()
     if not threads:
@@ -60,7 +62,7 @@ def reply_command(ctx: Ctx) -> list[Reply]:
     if thread is not None and thread.parent_id is not None:
         thread = ctx.session.get(TargetFeedback, thread.parent_id)
     owner = ctx.session.get(Person, thread.person_id) if thread else None
-    allowed = owner is not None and (owner.id == ctx.person.id or ctx.person.role == Role.ADMIN or (
+    allowed = owner is not None and (owner.id == ctx.person.id or ctx.is_admin or (
         ctx.person.role == Role.MANAGER and ctx.person.team_id == owner.team_id))
     if not allowed:
         raise UserError("feedback_thread", text=number or "?")

@@ -82,10 +82,10 @@ def _propose(ctx: Ctx, tokens: list[str]) -> list[Reply]:
     if len(tokens) < 2:
         raise UserError("missing_args")
     if scope == "company":
-        ctx.require_role(Role.ADMIN)
+        ctx.require_admin()
     else:
         subject = subject or ctx.require_team()
-        if ctx.person.role != Role.ADMIN and subject.id != ctx.person.team_id:
+        if not ctx.is_admin and subject.id != ctx.person.team_id:
             raise UserError("not_your_team")
     metric = parse_metric(tokens[0])
     total = parse_metric_value(metric, tokens[1])

@@ -28,7 +28,7 @@ def resolve_scope(ctx: Ctx, who: str) -> tuple[str, Person | Team]:
     else:
         scope = ("person", org.find_person(who, platform=ctx.incoming.platform, session=ctx.session))
     team_id = scope[1].id if scope[0] == "team" else scope[1].team_id
-    if ctx.person.role != Role.ADMIN and team_id != ctx.person.team_id:
+    if not ctx.is_admin and team_id != ctx.person.team_id:
         raise UserError("not_your_team")
     return scope
 
@@ -61,7 +61,7 @@ def list_targets(ctx: Ctx, period_text: str) -> list[Reply]:
     rows = [(m.value, from_base(m, mine.get((ctx.person.id, m))), from_base(m, team_goals.get((team.id, m))))
             for m in ORDER]
     reps = []
-    if ctx.person.role in (Role.MANAGER, Role.ADMIN):
+    if ctx.person.role == Role.MANAGER or ctx.is_admin:
         people = org.members(team.id, session=ctx.session)
         goals = targets.targets_for("person", [p.id for p in people], period, session=ctx.session)
         reps = [(p.name, [(m.value, from_base(m, goals.get((p.id, m)))) for m in ORDER if (p.id, m) in goals])

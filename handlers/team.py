@@ -6,7 +6,7 @@ from bot.core.errors import UserError
 from bot.chat.messages import Reply
 from bot.store.tables.sales import Role
 from bot.chat.router import Ctx, Router
-from bot.services import org
+from bot.services import org, roles
 from handlers.common import tokens
 from handlers.help import LANG_WORDS
 
@@ -61,14 +61,20 @@ def create(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [ctx.reply("team_created", team=team)]
 
 
-def target_team(ctx: Ctx, name_parts: list[str]):
-    """The team named, or the asker's own; a manager may only reach their own team."""
+def named_team(ctx: Ctx, name_parts: list[str]):
+    """The team named, or the asker's own."""
     if not name_parts:
         return ctx.require_team()
     team = org.team_by_name(" ".join(name_parts), session=ctx.session)
     if team is None:
         raise UserError("team_unknown", team=" ".join(name_parts))
-    if ctx.person.role != Role.ADMIN and team.id != ctx.person.team_id:
+    return team
+
+
+def target_team(ctx: Ctx, name_parts: list[str]):
+    """The team named, or the asker's own; a manager may only reach their own team."""
+    team = named_team(ctx, name_parts)
+    if not ctx.is_admin and team.id != ctx.person.team_id:
         raise UserError("not_your_team")
     return team
 
@@ -80,19 +86,35 @@ def add(ctx: Ctx, args: list[str]) -> list[Reply]:
     rest = args[1:]
     if rest and rest[0].lower() in {"to", "into", "到"}:
         rest = rest[1:]
-    team = target_team(ctx, rest)
+    team = named_team(ctx, rest)
     previous = org.get_team(person.team_id, session=ctx.session)
+    if not ctx.is_admin:
+        _may_move(ctx, person, previous, team)
     person.team_id = team.id
     ctx.session.add(person)
     return [ctx.reply("team_added", person=person.name, team=team.name,
                       previous=previous.name if previous and previous.id != team.id else None)]
 
 
+def _may_move(ctx: Ctx, person, previous, team) -> None:
+    """A manager may bring in someone without a team and send their own people anywhere. Taking someone
+    from another team is for an admin or that team's manager, and moving a manager (which hands them the
+    other team's page and targets) is for an admin."""
+    mine = ctx.person.team_id
+    leaving_mine = previous is not None and previous.id == mine
+    if previous is not None and previous.id != team.id and not leaving_mine:
+        raise UserError("move_needs_admin", person=person.name, team=previous.name)
+    if not leaving_mine and team.id != mine:
+        raise UserError("not_your_team")
+    if person.role == Role.MANAGER and team.id != mine:
+        raise UserError("move_manager_needs_admin", person=person.name, team=team.name)
+
+
 def remove(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not args:
         raise UserError("missing_args")
     person = org.find_person(args[0], platform=ctx.incoming.platform, session=ctx.session)
-    if ctx.person.role != Role.ADMIN and person.team_id != ctx.person.team_id:
+    if not ctx.is_admin and person.team_id != ctx.person.team_id:
         raise UserError("not_your_team")
     team = org.get_team(person.team_id, session=ctx.session)
     person.team_id = None
@@ -100,19 +122,29 @@ def remove(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [ctx.reply("team_removed", person=person.name, team=team.name if team else "—")]
 
 
+MANAGER_MODES = {"sells": "sells", "sell": "sells", "selling": "sells", "销售": "sells", "也销售": "sells",
+                 "卖": "sells", "off": "off", "none": "off", "stop": "off", "取消": "off", "撤销": "off",
+                 "卸任": "off"}
+
+
 def manager(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """`team manager NAME [sells|off]`: a manager, a manager who also sells, or back to a rep."""
+    mode = MANAGER_MODES.get(args[-1].lower()) if len(args) > 1 else None
+    if len(args) > 1 and mode is None:
+        raise UserError("bad_manager_mode", text=args[-1])
     if not args:
         raise UserError("missing_args")
     person = org.find_person(args[0], platform=ctx.incoming.platform, session=ctx.session)
     if person.team_id is None:
         raise UserError("person_without_team", person=person.name)
-    if ctx.person.role != Role.ADMIN and person.team_id != ctx.person.team_id:
+    if not ctx.is_admin and person.team_id != ctx.person.team_id:
         raise UserError("not_your_team")
-    if person.role != Role.ADMIN:
-        person.role = Role.MANAGER
-        ctx.session.add(person)
     team = org.get_team(person.team_id, session=ctx.session)
-    return [ctx.reply("team_manager", person=person.name, team=team.name)]
+    if mode == "off":
+        roles.step_back(person, session=ctx.session)
+        return [ctx.reply("team_manager_off", person=person.name, team=team.name)]
+    roles.set_manager(person, sells=mode == "sells", session=ctx.session)
+    return [ctx.reply("team_manager", person=person.name, team=team.name, sells=person.sells)]
 
 
 def channel(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -152,7 +184,7 @@ def set_lang(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 def link(ctx: Ctx, args: list[str]) -> list[Reply]:
     """`team link PERSON platform:id`: one person, several platforms' accounts (admins only)."""
-    ctx.require_role(Role.ADMIN)
+    ctx.require_admin()
     if len(args) != 2 or ":" not in args[1]:
         raise UserError("missing_args")
     person = org.find_person(args[0], platform=ctx.incoming.platform, session=ctx.session)

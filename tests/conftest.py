@@ -114,6 +114,20 @@ def db(request, tmp_path, sqlite_template):
     database.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db(request, tmp_path):
+    """A database with no schema at all, to migrate step by step."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield db
+        db.dispose()
+        return
+    with fresh_pg("pacebot_mig") as url:
+        db = Database(url)
+        yield db
+        db.dispose()
+
+
 @pytest.fixture
 def clock():
     return FixedClock()

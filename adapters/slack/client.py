@@ -200,7 +200,7 @@ class SlackSender:
             self.client.files_upload_v2(channel=channel, file=image, thread_ts=thread_ts,
                                         title=render.to_plain(title or "chart"))
         except Exception as exc:
-            log.warning("slack: image %s to %s not uploaded: %s", reply.image, channel, exc)
+            log.warning("slack: image %s to %s not uploaded: %s", image, channel, exc)
 
     def _respond(self, url: str, origin: Incoming, part: dict, image: tuple[str, str | None] | None, *,
                  public: bool) -> bool:

@@ -23,7 +23,7 @@ from bot.core.clock import local_today
 from bot.core.errors import UserError, is_user_error
 from bot.chat.messages import Incoming, Reply, Target
 from bot.store.tables.sales import InboundEvent, Person, Role, Team
-from bot.services import org
+from bot.services import org, roles
 from bot.chat.tasks import RUN_MARK, replies_from_json, replies_to_json
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Ctx:
 
     def __post_init__(self) -> None:
         self._now = self.app.clock()
+        self._admin: bool | None = None
 
     @property
     def team(self) -> Team | None:
@@ -87,9 +88,21 @@ class Ctx:
             raise UserError("no_team")
         return team
 
-    def require_role(self, *roles: Role) -> None:
-        if self.person.role not in roles and self.person.role != Role.ADMIN:
+    @property
+    def is_admin(self) -> bool:
+        """Admin rights, from PACEBOT_ADMINS as it is now (never stored on the person)."""
+        if self._admin is None:
+            self._admin = roles.is_admin(self.person, self.app.settings.admin_accounts, session=self.session)
+        return self._admin
+
+    def require_role(self, *allowed: Role) -> None:
+        """The person's own role is one of `allowed`, or they are an admin."""
+        if self.person.role not in allowed and not self.is_admin:
             raise UserError("not_allowed", command=self.command or "")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise UserError("admin_only", command=self.command or "")
 
 
 @dataclass(frozen=True)
@@ -151,10 +164,12 @@ class Router:
             try:
                 with self.app.db.session() as session:
                     person, is_new = self._identify(incoming, session)
+                    is_admin = is_new and roles.is_admin(person, self.app.settings.admin_accounts, session=session)
             except IntegrityError:
                 # Two first messages from one new account at once: the other registered it; use that.
                 with self.app.db.session() as session:
                     person, is_new = self._identify(incoming, session)
+                    is_admin = is_new and roles.is_admin(person, self.app.settings.admin_accounts, session=session)
         except Exception:
             log.exception("could not identify %s:%s", incoming.platform, incoming.user_id)
             return [Reply(text=self.app.i18n.t(self.app.settings.lang, "error.internal"), kind="error",
@@ -162,7 +177,7 @@ class Router:
         welcome: list[Reply] = []
         if is_new:
             welcome.append(Reply(text=self.app.i18n.render(person.lang, "welcome", name=person.name,
-                                                           is_admin=person.role == Role.ADMIN),
+                                                           is_admin=is_admin),
                                  lang=person.lang, kind="notice"))
         return self._dispatch(incoming, person.id, welcome)
 
@@ -213,15 +228,11 @@ class Router:
     def _identify(self, incoming: Incoming, session: Session) -> tuple[Person, bool]:
         person = org.find_account(incoming.platform, incoming.user_id, session=session)
         settings = self.app.settings
-        is_admin = (incoming.platform, incoming.user_id) in settings.admin_accounts
         if person is not None:
-            if is_admin and person.role != Role.ADMIN:
-                person.role = Role.ADMIN
-                session.add(person)
             return person, False
         lang = incoming.lang_hint if incoming.lang_hint in ("zh", "en") else settings.lang
         person = org.register(incoming.platform, incoming.user_id, incoming.user_name or incoming.user_id,
-                              lang=lang, role=Role.ADMIN if is_admin else Role.REP, now=self.app.clock(),
+                              lang=lang, role=Role.REP, now=self.app.clock(),
                               session=session, tz=incoming.tz_hint)
         return person, True
 
@@ -259,7 +270,7 @@ class Router:
             if replies is not None:
                 return replies
         if not text:
-            return [ctx.reply("help", role=ctx.person.role.value)]
+            return [ctx.reply("help", role="manager" if ctx.is_admin else ctx.person.role.value)]
         cmd, args, apart = self.match(text)
         if cmd is not None:
             ctx.command, ctx.args = cmd.name, args

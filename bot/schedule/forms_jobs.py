@@ -15,8 +15,8 @@ from bot.services.forms.definition import FormDef
 from bot.services.forms.numbers import prefill
 from bot.services.forms.timing import Timing, current
 from bot.chat.messages import Button, Reply, Target
-from bot.store.tables.sales import Role, Team
-from bot.services import leave, org
+from bot.store.tables.sales import Team
+from bot.services import leave, org, roles
 
 STANDOUT_FIELDS = ("revenue_percent", "revenue", "calls", "connect_rate")
 
@@ -48,7 +48,7 @@ def ask_and_remind(app, team: Team, form: FormDef, t: Timing, now: datetime) -> 
     with app.db.session() as session:
         rows = store.sessions_for(team.id, form.id, t.label, session=session)
         for person in org.members(team.id, session=session):
-            if person.role != Role.REP or leave.days_off(person.id, today, today, session=session):
+            if not roles.competes(person) or leave.days_off(person.id, today, today, session=session):
                 continue
             row = rows.get(person.id)
             if row is not None and row.status == store.SUBMITTED:
@@ -75,7 +75,7 @@ def deadline_summary(app, team: Team, form: FormDef, t: Timing, now: datetime) -
         managers = org.managers_of(team.id, session=session)
         if not managers:
             return 0
-        reps = [p for p in org.members(team.id, session=session) if p.role == Role.REP]
+        reps = [p for p in org.members(team.id, session=session) if roles.competes(p)]
         rows = store.sessions_for(team.id, form.id, t.label, session=session)
         away = {p.id for p in reps if leave.days_off(p.id, today, today, session=session)}
         figures = {p.id: prefill(p, team, t.period, list(STANDOUT_FIELDS), today=today, settings=app.settings,

@@ -17,7 +17,7 @@ from bot.chat.messages import Button, Priority, Reply, Target
 from bot.store.tables.sales import Activity, Deal, Role, Team
 from bot.core.periods import PeriodKind, period_containing
 from bot.schedule.settings import ScheduleSettings, load_schedule_settings
-from bot.services import champions, leave, org
+from bot.services import champions, leave, org, roles
 from bot.services.digest import build_digest
 from bot.services.scores import team_calendar
 
@@ -77,7 +77,7 @@ def nudge(app, team: Team, now: datetime, *, force: bool = False, ctx: JobContex
     replies = []
     with app.db.session() as session:
         for person in org.members(team.id, session=session):
-            if person.role != Role.REP or leave.days_off(person.id, today, today, session=session):
+            if not roles.competes(person) or leave.days_off(person.id, today, today, session=session):
                 continue
             if _logged(person.id, today, session=session):
                 continue
@@ -120,7 +120,7 @@ def weekly_digest(app, team: Team, now: datetime, *, force: bool = False, ctx: J
     today = now.astimezone(ZoneInfo(team.tz)).date()
     week = period_containing(PeriodKind.WEEK, today).previous()
     with app.db.session() as session:
-        managers = [p for p in org.members(team.id, session=session) if p.role in (Role.MANAGER, Role.ADMIN)]
+        managers = [p for p in org.members(team.id, session=session) if p.role == Role.MANAGER]
         if not managers:
             return 0
         digest = build_digest(team, week, default_tz=app.settings.tz, session=session)

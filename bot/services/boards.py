@@ -14,7 +14,8 @@ from sqlalchemy import Numeric, and_, case, cast, func, literal, or_, select
 from sqlmodel import Session
 
 from bot.core.metrics import from_base
-from bot.store.tables.sales import Activity, Deal, Metric, Person, Role, Target
+from bot.store.tables.sales import Activity, Deal, Metric, Person, Target
+from bot.services import roles
 from bot.core.periods import Period
 
 ACTIVITY_COLUMNS = {Metric.CALLS: Activity.dialed, Metric.CONNECTED: Activity.connected,
@@ -53,8 +54,8 @@ def _sums(metric: Metric, period: Period, people):
 
 def board(team_id: int | None, metric: Metric, period: Period, *, by_percent: bool, limit: int | None,
           me: int | None, session: Session) -> Board:
-    """The team's (or, with `team_id=None`, the company's) ranking. Reps always compete; managers and
-    admins only when they have numbers for this metric. Ties share a rank (1, 2, 2, 4)."""
+    """The team's (or, with `team_id=None`, the company's) ranking of the people who compete (reps and
+    managers who sell, bot.services.roles). Ties share a rank (1, 2, 2, 4)."""
     in_scope = Person.team_id == team_id if team_id is not None else Person.team_id.is_not(None)
     people = select(Person.id).where(in_scope)
     sums = _sums(metric, period, people)
@@ -74,7 +75,7 @@ def board(team_id: int | None, metric: Metric, period: Period, *, by_percent: bo
         .outerjoin(Target, and_(Target.scope == "person", Target.scope_id == Person.id,
                                 Target.metric == metric.value, Target.period_kind == period.kind.value,
                                 Target.period_start == period.start))
-        .where(in_scope, or_(Person.role == Role.REP.value, value > 0))
+        .where(in_scope, roles.COMPETES)
     ).subquery()
     stmt = select(inner).order_by(inner.c.position)
     if limit is not None:

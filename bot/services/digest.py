@@ -12,10 +12,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.core.metrics import ORDER, from_base
-from bot.store.tables.sales import Activity, Deal, Metric, Role, Team
+from bot.store.tables.sales import Activity, Deal, Metric, Team
 from bot.core.pace import compute_pace
 from bot.core.periods import Period, PeriodKind, period_containing
-from bot.services import leave, stats, targets
+from bot.services import leave, roles, stats, targets
 from bot.services.org import members
 from bot.services.scores import team_calendar
 from bot.core.workcal import WorkCalendar, workdays_between
@@ -119,9 +119,7 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
     now_totals = stats.person_totals(ids, week.start, week.end, session=session)
     before = week.previous()
     prev_totals = stats.person_totals(ids, before.start, before.end, session=session)
-    # Reps always; managers and admins only when they sold or called this week or the one before.
-    reps = [p for p in people if p.role == Role.REP or any(vars(now_totals[p.id]).values())
-            or any(vars(prev_totals[p.id]).values())]
+    reps = [p for p in people if roles.competes(p)]
     logged = _logged_days(ids, week, session=session)
     person_goals = TargetCache("person", ids, session=session)
     rep_weeks, behind = [], []
@@ -131,10 +129,8 @@ def build_digest(team: Team, week: Period, *, default_tz: str, session: Session)
                        week_target("person", person.id, m, week, calendar, session=session, cache=person_goals),
                        week, calendar, off)
                  for m in ORDER]
-        missing = []
-        if person.role == Role.REP:
-            missing = [d for d in workdays_between(calendar, week.start, week.end, off)
-                       if d not in logged.get(person.id, set())]
+        missing = [d for d in workdays_between(calendar, week.start, week.end, off)
+                   if d not in logged.get(person.id, set())]
         rep = RepWeek(person.id, person.name, lines, missing)
         rep_weeks.append(rep)
         late = [line for line in lines if line.status == "behind"]

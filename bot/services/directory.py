@@ -44,16 +44,15 @@ class Member:
 
 @dataclass(frozen=True)
 class Defaults:
-    """What a new team and a new person get, and who is an admin (PACEBOT_ADMINS)."""
+    """What a new team and a new person get (admin rights are never written: they come from the setting)."""
 
     tz: str
     currency: str
     lang: str
-    admins: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def from_settings(cls, settings) -> Defaults:
-        return cls(settings.tz, settings.currency, settings.lang, settings.admin_accounts)
+        return cls(settings.tz, settings.currency, settings.lang)
 
 
 @dataclass
@@ -163,16 +162,13 @@ def _person(platform: str, member: Member, home: str | None, teams: dict[str, Te
         _leave(person, session, report)
         return
     name = (member.name or member.external_id).strip()[:80]
-    is_admin = (platform, member.external_id) in defaults.admins
     created = person is None
     if created:
-        person = org.register(platform, member.external_id, name, lang=defaults.lang,
-                              role=Role.ADMIN if is_admin else Role.REP, now=now, session=session)
+        person = org.register(platform, member.external_id, name, lang=defaults.lang, role=Role.REP, now=now,
+                              session=session)
     team = teams.get(home) if home is not None else None
     updates = {"name": name, "team_id": team.id if team else person.team_id}
-    if is_admin and person.role != Role.ADMIN:
-        updates["role"] = Role.ADMIN  # as the router does when they speak
-    elif team is not None and person.role == Role.REP and home in member.leads:
+    if team is not None and person.role == Role.REP and home in member.leads:
         updates["role"] = Role.MANAGER  # never the other way: roles set in chat stay
     changed = False
     for attr, value in updates.items():

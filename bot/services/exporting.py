@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.services.importing import COLUMNS, FileError
 from bot.core.metrics import from_base
-from bot.store.tables.sales import Activity, Deal, Metric, Person, Role, Target, Team
+from bot.store.tables.sales import Activity, Deal, Metric, Person, Target, Team
 from bot.core.periods import PeriodKind, period_containing
 from bot.services import ingest, org
 
@@ -28,7 +28,7 @@ def _people(session: Session):
         team = org.get_team(person.team_id, session=session)
         external = ref if ingest.find_ref("person", ref, session=session) else ""
         yield {"external_id": external, "name": person.name, "team": team.name if team else "",
-               "role": "manager" if person.role == Role.ADMIN else person.role.value, "lang": person.lang,
+               "role": person.role.value, "lang": person.lang,
                "accounts": " ".join(f"{p}:{a}" for p, a in sorted(accounts.items()))}
 
 

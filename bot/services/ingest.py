@@ -141,8 +141,7 @@ def upsert_person(rec: PersonRecord, team: Team | None, *, lang: str, now: datet
             session.add(ExternalRef(kind="person", external_id=rec.external_id, ref_id=person.id))
         status = "created"
     else:
-        # An admin stays an admin: only PACEBOT_ADMINS names admins.
-        status = _status(person, values if person.role == Role.ADMIN else {**values, "role": role})
+        status = _status(person, {**values, "role": role})
     for item in (rec.accounts or "").split():
         platform, account = item.split(":", 1)
         existing = session.exec(select(Account).where(Account.platform == platform.lower(),

@@ -20,10 +20,10 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.core.errors import UserError
-from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.store.tables.sales import Metric, Person, Team
 from bot.store.tables.plan import PlanProposal
 from bot.core.periods import Period, PeriodKind, period_from_label
-from bot.services import stats, targets
+from bot.services import roles, stats, targets
 from bot.core.split import CalendarPlan, allocate_calendar, apportion, calendar_split, period_totals
 from bot.core.workcal import WorkCalendar
 
@@ -98,8 +98,9 @@ class Proposal:
 
 
 def reps_of(team_id: int, *, session: Session) -> list[Person]:
-    """The people a team's target is split among: its reps, by name then id (a stable order)."""
-    rows = session.exec(select(Person).where(Person.team_id == team_id, Person.role == Role.REP)).all()
+    """The people a team's target is split among: those who compete (reps and managers who sell), by name
+    then id (a stable order)."""
+    rows = session.exec(select(Person).where(Person.team_id == team_id, roles.COMPETES)).all()
     return sorted(rows, key=lambda p: (p.name.lower(), p.id))
 
 

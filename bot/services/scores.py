@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from bot.core.metrics import ORDER, from_base
-from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.store.tables.sales import Metric, Person, Team
 from bot.core.pace import BonusTier, Pace, bonus_tier, compute_pace, competition_rank
 from bot.core.periods import Period
-from bot.services import leave, stats, targets
+from bot.services import leave, roles, stats, targets
 from bot.services.boards import BoardRow, board
 from bot.services.org import members
 from bot.core.workcal import calendar_for
@@ -68,13 +68,16 @@ def team_calendar(team: Team | None, default_tz: str):
 
 def scorecard(person: Person, team: Team | None, period: Period, *, today: date, tiers: tuple[BonusTier, ...],
               default_tz: str, session: Session) -> Scorecard:
+    # Ranked among the people who compete; someone who does not (a manager who does not sell) sees their
+    # numbers unranked, and the count is the board's.
     if team is not None:
-        people, everyone = ranked_members(team, period, session=session)
-        if person.id not in everyone:
-            everyone[person.id] = stats.person_totals([person.id], period.start, period.end, session=session)[person.id]
+        _, everyone = ranked_members(team, period, session=session)
     else:
-        everyone = stats.person_totals([person.id], period.start, period.end, session=session)
-    mine = everyone[person.id]
+        everyone = {}
+    mine = everyone.get(person.id) or stats.person_totals([person.id], period.start, period.end,
+                                                           session=session)[person.id]
+    if team is None:
+        everyone = {person.id: mine}
     goals = targets.targets_for("person", [person.id], period, session=session)
     off = leave.days_off(person.id, period.start, period.end, session=session)
     calendar = team_calendar(team, default_tz)
@@ -83,7 +86,7 @@ def scorecard(person: Person, team: Team | None, period: Period, *, today: date,
         target = from_base(metric, goals.get((person.id, metric)))
         actual = from_base(metric, mine.get(metric))
         ranked = competition_rank([(pid, Decimal(t.get(metric))) for pid, t in everyone.items()])
-        rank = next((r for r, pid, _ in ranked if pid == person.id), None)
+        rank = next((r for r, pid, _ in ranked if pid == person.id), None) if person.id in everyone else None
         pace = compute_pace(actual, target, period, today, calendar, off)
         lines.append(MetricLine(metric, actual, target, pace, rank, len(everyone)))
     bonus_line = next((line for m in BONUS_METRICS for line in lines if line.metric is m and line.target), None)
@@ -99,15 +102,14 @@ def scorecard(person: Person, team: Team | None, period: Period, *, today: date,
 
 
 def ranked_members(team: Team | None, period: Period, *, session: Session) -> tuple[dict[int, Person], dict[int, stats.Totals]]:
-    """The members who compete, with their totals: reps, and managers or admins only when they sell.
-    `team=None` is the whole company."""
+    """The members who compete (bot.services.roles), with their totals. `team=None` is the whole company."""
     if team is None:
         team_members = list(session.exec(select(Person).where(Person.team_id.is_not(None))).all())
         totals = stats.person_totals(None, period.start, period.end, everyone=True, session=session)
     else:
         team_members = members(team.id, session=session)
         totals = stats.person_totals(None, period.start, period.end, team_id=team.id, session=session)
-    people = {p.id: p for p in team_members if p.role == Role.REP or any(vars(totals[p.id]).values())}
+    people = {p.id: p for p in team_members if roles.competes(p)}
     return people, {pid: totals[pid] for pid in people}
 
 

@@ -14,7 +14,7 @@ from bot.core.clock import local_today
 from bot.core.config import build_settings
 from bot.chat.i18n import LANGS, TEMPLATES, fmt_metric, fmt_minutes, fmt_money, fmt_number, fmt_pct
 from bot.store.tables.sales import Person, Team
-from bot.web import rights
+from bot.web.rights import Rights
 from bot.services import weblinks as auth
 from bot.web.board import BoardPages
 from bot.web.csrf import CsrfGuard
@@ -32,7 +32,7 @@ class Dashboard:
         self.app = app
         self.web = web or build_settings(WebSettings, "bad dashboard settings")
         self.fame = fame or HallOfFame()
-        self.rights = rights
+        self.rights = Rights(app)
         self.feed = ChangeFeed(app.db, self.web.poll_seconds)
         # Open streams each hold a server thread; past this many, a board polls instead (see BoardPages).
         self.stream_slots = threading.BoundedSemaphore(self.web.max_streams)

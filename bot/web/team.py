@@ -52,7 +52,7 @@ class TeamPages:
             if person.team_id is None:
                 return self.site.message(req, "200 OK", "web.error.no_team", lang=lang)
             return redirect(f"/team/{person.team_id}/rep/{person.id}")
-        if len(teams) == 1 and person.role != Role.ADMIN:
+        if len(teams) == 1 and not self.site.rights.is_admin(person):
             return redirect(f"/team/{teams[0].id}")
         return html(self.site.render("home.html.j2", lang, req, person=person, teams=teams))
 

@@ -94,7 +94,7 @@ SEE = {
         "top": ["🥇 张伟", "王芳 ← 你"], "away": "已登记请假 2026-11-23 → 2026-11-24（2 天）",
         "me_after_away": "第 17 / 19 个工作日", "lang_other": "speak English", "help_other": "What I can do",
         "team": ["华东一部", "赵敏（经理）", "console #华东战报群"], "team_list": "华东一部：3 人",
-        "only_managers": "只有经理可以这样做", "channel_in_dm": "请在要接收团队播报的群里发送",
+        "only_managers": "只有经理可以这样做", "only_admins": "只有管理员可以这样做", "channel_in_dm": "请在要接收团队播报的群里发送",
         "bad_connected": ["接通数不能多于外呼数（接通 80，外呼 30）", "正确写法"], "bad_amount": ["金额必须大于零"],
         "bad_talk": ["超过了一天"], "bad_future": ["还没到"], "gibberish": ["我不认识命令", "帮助"],
         "newbie": ["新人 你好", "团队 添加 新人", "你还没有加入团队"],
@@ -121,7 +121,7 @@ SEE = {
         "top": ["🥇 Alice Chen", "Ben Carter ← you"], "away": "Off 2026-11-23 → 2026-11-24 (2 days)",
         "me_after_away": "(17 of 19 working days)", "lang_other": "以后我用中文", "help_other": "我能做什么",
         "team": ["East", "Grace Hill (manager)", "console #east-floor"], "team_list": "East: 3 members",
-        "only_managers": "Only managers can do that", "channel_in_dm": "in the group channel",
+        "only_managers": "Only managers can do that", "only_admins": "Only an admin can do that", "channel_in_dm": "in the group channel",
         "bad_connected": ["You can't connect more calls than you dialed (80 connected, 30 dialed)",
                           "Write it like this"],
         "bad_amount": ["The amount must be more than zero"], "bad_talk": ["more than a day has"],
@@ -236,7 +236,7 @@ def test_team_views(org):
 
 def test_nobody_makes_themselves_admin_or_manager(org, app):
     assert org.see("only_managers") in org.say("self_manager")
-    assert org.see("only_managers") in org.say("link", "manager")
+    assert org.see("only_admins") in org.say("link", "manager")
     [rep] = rows(app, Person, name=PEOPLE[org.lang]["rep"][1])
     assert rep.role == Role.REP
 

@@ -119,7 +119,7 @@ def test_by_last_period_share_and_chinese_syntax(team, app, chat):
 def test_only_managers_plan_and_only_admins_plan_the_company(team):
     assert "Only managers can do that" in team["alice"].say("plan revenue 1m 2026-Q4")
     assert "Only managers can do that" in team["alice"].say("plan confirm")
-    assert "Only managers can do that" in team["mgr"].say("plan company revenue 1m 2026-Q4")
+    assert "Only an admin can do that" in team["mgr"].say("plan company revenue 1m 2026-Q4")
     out = team["admin"].say("plan company revenue 1m 2026-Q4 to-quarter")
     assert "the company" in out and "↳ Alice Chen" in out
 

@@ -59,7 +59,7 @@ def test_every_template_renders_without_leftover_tags(lang):
                            period=period_containing(PeriodKind.MONTH, date(2026, 11, 26)))
     row = SimpleNamespace(rank=1, person_id=1, name="A*b", value=Decimal(5), percent=Decimal(50))
     team = SimpleNamespace(name="T", tz="Asia/Shanghai", currency="CNY", holidays=None)
-    person = SimpleNamespace(name="P", role=SimpleNamespace(value="manager"))
+    person = SimpleNamespace(name="P", role=SimpleNamespace(value="manager"), sells=True)
     result = SimpleNamespace(after={"dialed": 5, "connected": 2, "talk_minutes": 30},
                              before={"dialed": 4, "connected": 2, "talk_minutes": 30})
     deal = SimpleNamespace(amount_cents=100, customer="C", day=date(2026, 11, 26))

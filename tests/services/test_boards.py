@@ -13,13 +13,14 @@ NOW = datetime(2026, 11, 26, 2, tzinfo=timezone.utc)
 MONTH = period_containing(PeriodKind.MONTH, date(2026, 11, 26))
 
 
-def make_team(db, calls: dict[str, int], goals: dict[str, int] | None = None, manager_calls: int = 0):
+def make_team(db, calls: dict[str, int], goals: dict[str, int] | None = None, manager_calls: int = 0,
+              manager_sells: bool = False):
     ids = {}
     with db.session() as s:
         team = Team(name="T", created_at=NOW)
         s.add(team)
         s.flush()
-        boss = Person(name="Boss", role=Role.MANAGER, team_id=team.id, created_at=NOW)
+        boss = Person(name="Boss", role=Role.MANAGER, sells=manager_sells, team_id=team.id, created_at=NOW)
         s.add(boss)
         s.flush()
         ids["Boss"] = boss.id
@@ -60,10 +61,17 @@ def test_managers_compete_only_with_numbers(db):
 
 
 def test_manager_who_sells_is_ranked(db):
-    team, _ = make_team(db, {"A": 5}, manager_calls=7)
+    team, _ = make_team(db, {"A": 5}, manager_calls=7, manager_sells=True)
     with db.session() as s:
         assert ranks(board(team, Metric.CALLS, MONTH, by_percent=False, limit=None, me=None, session=s)) == [
             (1, "Boss", 7), (2, "A", 5)]
+
+
+def test_manager_who_does_not_sell_is_not_ranked_even_with_numbers(db):
+    team, _ = make_team(db, {"A": 5}, manager_calls=7, manager_sells=False)
+    with db.session() as s:
+        assert ranks(board(team, Metric.CALLS, MONTH, by_percent=False, limit=None, me=None, session=s)) == [
+            (1, "A", 5)]
 
 
 def test_percent_ranking_puts_people_without_target_last_unranked(db):

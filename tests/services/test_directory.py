@@ -1,5 +1,5 @@
 """The one directory sync, the same scenarios for WeCom and DingTalk: `pacebot sync <platform>` against
-the platform's local fake, on SQLite and PostgreSQL. Admins come from PACEBOT_ADMINS, department
+the platform's local fake, on SQLite and PostgreSQL. Admins are never written (their rights come from PACEBOT_ADMINS), department
 leaders manage their team, same-named departments get their parent's name in front, a member who left
 is taken off their team, a second run changes nothing, and links made before the one link table
 (`wecom_department`, `dingtalk_department`) survive its migration."""
@@ -16,7 +16,6 @@ from bot.app import main
 from bot.store.db import Database
 from bot.store.tables.sales import Account, Person, Team
 from bot.store.tables.directory import DirectoryLink
-from tests.conftest import fresh_pg
 
 # One company, described once: (id, name, parent id); the root (1) is the company itself.
 DEPARTMENTS = [(2, "华东", 1), (3, "华南", 1), (4, "一组", 2), (5, "一组", 3), (6, "空部门", 1)]
@@ -118,7 +117,7 @@ def snapshot(db):
     return sorted(teams.values()), people, links
 
 
-def test_first_sync_teams_people_admins_leaders_and_same_named_departments(db, platform, monkeypatch, tmp_path,
+def test_first_sync_teams_people_leaders_and_same_named_departments(db, platform, monkeypatch, tmp_path,
                                                                          capsys):
     platform.load()
     use(monkeypatch, tmp_path, platform, db.url)
@@ -126,7 +125,7 @@ def test_first_sync_teams_people_admins_leaders_and_same_named_departments(db, p
     teams, people, links = snapshot(db)
     # Only departments someone calls home become teams; the two 一组 carry their parent's name.
     assert teams == ["华东", "华东/一组", "华南/一组"]
-    assert people == {"boss": ("老板", "admin", "华东"), "zhaomin": ("赵敏", "manager", "华东"),
+    assert people == {"boss": ("老板", "rep", "华东"), "zhaomin": ("赵敏", "manager", "华东"),
                       "zhangwei": ("张伟", "rep", "华东/一组"), "wangfang": ("王芳", "rep", "华东/一组"),
                       "lisi": ("李四", "manager", "华东/一组"), "liuyang": ("刘洋", "rep", "华南/一组")}
     assert links == [(platform.name, "2", "华东"), (platform.name, "4", "华东/一组"), (platform.name, "5", "华南/一组")]
@@ -147,7 +146,7 @@ def test_second_sync_changes_nothing_then_a_rename_and_a_leaver(db, platform, mo
     teams, people, _ = snapshot(db)
     assert teams == ["华东大区", "华东大区/一组", "华南/一组"]  # renamed (with the 一组 under it), none added
     assert people["zhangwei"] == ("张伟", "rep", None)  # left: off the team, still on record
-    assert people["boss"] == ("老板", "admin", "华东大区")
+    assert people["boss"] == ("老板", "rep", "华东大区")
     assert ("移出团队 1 人" in out) if platform.name == "dingtalk" else ("移出团队：1 名" in out)
     assert sync(platform, capsys) and snapshot(db)[1] == people
 
@@ -187,20 +186,6 @@ def test_a_second_platform_keeps_its_own_links(db, monkeypatch, tmp_path, capsys
     finally:
         first.close()
         second.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_db(request, tmp_path):
-    """A database with no schema at all, to migrate step by step."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
-        yield db
-        db.dispose()
-        return
-    with fresh_pg("pacebot_mig") as url:
-        db = Database(url)
-        yield db
-        db.dispose()
 
 
 def test_the_migration_keeps_links_made_by_the_old_tables(empty_db, platform, monkeypatch, tmp_path, capsys):

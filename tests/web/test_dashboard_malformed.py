@@ -18,7 +18,7 @@ def signed_in(app, monkeypatch):
     monkeypatch.setenv("PACEBOT_PUBLIC_URL", "http://localhost:8080")
     with app.db.session() as s:
         team = org.create_team("East", tz="Asia/Shanghai", currency="CNY", lang="en", now=app.clock(), session=s)
-        admin = org.register("console", "admin", "Ada", lang="en", role=Role.ADMIN, now=app.clock(), session=s)
+        admin = org.register("console", "admin", "Ada", lang="en", role=Role.REP, now=app.clock(), session=s)
         s.flush()
         cookie = weblinks.open_session(admin.id, hours=8, now=app.clock(), session=s)
     server, _ = build_server(app, platforms=[])

@@ -13,7 +13,8 @@ from bot.services.forms import store
 from bot.services.forms.answers import show_value
 from bot.services.forms.definition import FormDef
 from bot.services.importing import FileError
-from bot.store.tables.sales import Person, Role, Team
+from bot.store.tables.sales import Person, Team
+from bot.services import roles
 from bot.store.tables.forms import FormAssignment
 
 
@@ -29,7 +30,7 @@ def export_rows(app, form: FormDef, period: str, *, team_id: int | None = None, 
             query = query.where(Team.id == team_id)
         for team in session.exec(query.order_by(Team.name)).all():
             sessions = store.sessions_for(team.id, form.id, period, session=session)
-            people = session.exec(select(Person).where(Person.team_id == team.id, Person.role == Role.REP)
+            people = session.exec(select(Person).where(Person.team_id == team.id, roles.COMPETES)
                                   .order_by(Person.name)).all()
             for person in people:
                 row = sessions.get(person.id)

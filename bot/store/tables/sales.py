@@ -14,9 +14,10 @@ from bot.store.columns import EnumText, UTCDateTime, _ts
 
 
 class Role(str, Enum):
+    """A person's own role. Admin rights are not stored: they come from PACEBOT_ADMINS (bot/services/roles)."""
+
     REP = "rep"
     MANAGER = "manager"
-    ADMIN = "admin"
 
 
 class Team(SQLModel, table=True):
@@ -34,6 +35,7 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=80)
     lang: str = "zh"
     role: Role = Field(default=Role.REP, sa_column=Column(EnumText(Role), nullable=False))
+    sells: bool = False  # a manager who also sells is ranked, counted and nudged like a rep
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     tz: str | None = Field(default=None, max_length=64)  # their own, from the platform; a team's wins
     created_at: datetime = _ts(nullable=False)

@@ -1,0 +1,51 @@
+"""Who counts and who may do what.
+
+A person's own role is stored: a rep, or a manager, who may also sell. Admin rights are not a role: they
+come from PACEBOT_ADMINS each time they are asked for, so taking someone off the setting takes the rights
+away and leaves them the role they had. Who competes (is ranked, counted, nudged, asked for forms and
+split targets) has one definition here, used by every board, scorecard, digest and job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, false, or_
+from sqlmodel import Session, select
+
+from bot.store.tables.sales import Account, Person, Role
+
+# SQL form of `competes`, for queries that rank or count people.
+COMPETES = or_(Person.role == Role.REP.value, Person.sells.is_(True))
+
+
+def competes(person: Person) -> bool:
+    """Reps, and managers who sell."""
+    return person.role == Role.REP or bool(person.sells)
+
+
+def admin_ids(admins: Iterable[tuple[str, str]], *, session: Session) -> set[int]:
+    """The people who hold one of the admin accounts right now."""
+    pairs = [and_(Account.platform == platform, Account.account_id == account) for platform, account in admins]
+    if not pairs:
+        return set()
+    return set(session.exec(select(Account.person_id).where(or_(false(), *pairs))).all())
+
+
+def is_admin(person: Person, admins: Iterable[tuple[str, str]], *, session: Session) -> bool:
+    admins = frozenset(admins)
+    if not admins or person.id is None:
+        return False
+    accounts = session.exec(select(Account.platform, Account.account_id).where(Account.person_id == person.id)).all()
+    return any((platform, account) in admins for platform, account in accounts)
+
+
+def set_manager(person: Person, *, sells: bool, session: Session) -> None:
+    person.role, person.sells = Role.MANAGER, sells
+    session.add(person)
+
+
+def step_back(person: Person, *, session: Session) -> None:
+    """A manager goes back to being a rep (who always sells)."""
+    person.role, person.sells = Role.REP, False
+    session.add(person)
