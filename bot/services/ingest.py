@@ -15,6 +15,7 @@ from bot.store.tables.plan import ExternalRef
 from bot.core.periods import Period, period_from_label
 from bot.core.records import ActivityRecord, DealRecord, PersonRecord, TargetRecord
 from bot.services import org, targets
+from bot.services.audit import Actor
 
 NATIVE_DEAL = "pacebot:"  # export names deals that have no CRM id "pacebot:<id>", so they re-import as themselves
 
@@ -168,12 +169,13 @@ def target_period(rec: TargetRecord) -> Period:
     return period_from_label(rec.period)
 
 
-def upsert_target(scope: str, scope_id: int, rec: TargetRecord, *, now: datetime, session: Session) -> str:
+def upsert_target(scope: str, scope_id: int, rec: TargetRecord, *, actor: Actor, now: datetime,
+                  session: Session) -> str:
     metric, period, value = Metric(rec.metric), target_period(rec), target_value(rec)
     existing = session.exec(select(Target).where(
         Target.scope == scope, Target.scope_id == scope_id, Target.metric == metric.value,
         Target.period_kind == period.kind.value, Target.period_start == period.start)).first()
     if existing is not None and existing.value == value:
         return "unchanged"
-    targets.set_target(scope, scope_id, metric, period, value, set_by=None, now=now, session=session)
+    targets.set_target(scope, scope_id, metric, period, value, actor=actor, now=now, session=session)
     return "created" if existing is None else "updated"
