@@ -69,7 +69,6 @@ def revoke(name: str, *, actor: Actor, now: datetime, session: Session) -> ApiKe
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)
-        audit.record(session, actor=actor, action="apikey.revoke", subject=f"api key {row.name}",
-                     before={"prefix": row.prefix, "state": "active"},
-                     after={"prefix": row.prefix, "state": "revoked"}, now=now)
+        audit.record(session, actor=actor, action="apikey.revoke", subject=f"api key {row.name} ({row.prefix}…)",
+                     before={"state": "active"}, after={"state": "revoked"}, now=now)
     return row
