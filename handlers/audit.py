@@ -9,6 +9,8 @@ from bot.chat.router import Ctx, Router
 from bot.services import audit
 from bot.store.tables.sales import Role
 
+CHAT_WIDTH = 160  # a company plan's units would fill the screen; `pacebot audit` shows them whole
+
 
 def audit_command(ctx: Ctx) -> list[Reply]:
     ctx.require_role(Role.ADMIN)
@@ -17,7 +19,7 @@ def audit_command(ctx: Ctx) -> list[Reply]:
     zone, known = ZoneInfo(ctx.tz), ctx.app.i18n.keys(ctx.lang)
     rows = [{"at": f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}", "actor": e.actor,
              "action": ctx.t(f"audit.action.{e.action}") if f"audit.action.{e.action}" in known else e.action,
-             "subject": e.subject, "changes": audit.changes(e)}
+             "subject": e.subject, "changes": audit.changes(e, CHAT_WIDTH)}
             for e in audit.entries(ctx.session, since=since, limit=audit.DEFAULT_LIMIT)]
     return [ctx.reply("audit", rows=rows, since=text, limit=audit.DEFAULT_LIMIT, tz=ctx.tz)]
 

@@ -78,8 +78,8 @@ def detail(entry: AuditEntry) -> tuple[object, object]:
     return data.get("before"), data.get("after")
 
 
-def changes(entry: AuditEntry) -> str:
-    """`before → after` in one short line (compact JSON for anything that is not a plain value)."""
+def changes(entry: AuditEntry, width: int | None = None) -> str:
+    """`before → after` on one line (compact JSON for anything that is not a plain value), cut at `width`."""
     before, after = detail(entry)
 
     def show(value) -> str:
@@ -88,8 +88,10 @@ def changes(entry: AuditEntry) -> str:
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     if before is None:
-        return show(after) if after is not None else ""
-    return f"{show(before)} → {show(after)}"
+        text = show(after) if after is not None else ""
+    else:
+        text = f"{show(before)} → {show(after)}"
+    return text if width is None or len(text) <= width else text[:width - 1] + "…"
 
 
 def person_subject(person: Person) -> str:

@@ -90,3 +90,12 @@ def test_since_reads_ages_and_days():
                                                                               tzinfo=timezone.utc)
     with pytest.raises(UserError):
         audit.parse_since("last week", now, "Asia/Shanghai")
+
+
+def test_changes_read_as_one_line_cut_for_chat():
+    entry = AuditEntry(at=datetime(2026, 11, 26, tzinfo=timezone.utc), actor="cli", action="plan.split",
+                       subject="company", detail='{"before": {"value": "1"}, "after": {"value": "2"}}')
+    assert audit.changes(entry) == "1 → 2"
+    entry.detail = '{"before": null, "after": {"units": {"' + "x" * 300 + '": "1"}}}'
+    assert len(audit.changes(entry)) > 300 and audit.changes(entry, 160).endswith("…")
+    assert len(audit.changes(entry, 160)) == 160
