@@ -4,11 +4,11 @@ WeCom's when WeCom is configured (bot/app.py, `build_adapters`)."""
 
 from __future__ import annotations
 
-from handlers import (activity, champions, coach, dashboard, deals, forms, help, leaderboard, leave, plan, progress,
-                      sentence, targets, team)
+from handlers import (activity, audit, champions, coach, dashboard, deals, forms, help, leaderboard, leave, plan,
+                      progress, sentence, targets, team)
 
 
 def register_all(router) -> None:
     for module in (help, activity, deals, progress, leaderboard, targets, leave, team, plan, coach, champions,
-                   dashboard, forms, sentence):
+                   dashboard, forms, audit, sentence):
         module.register(router)

@@ -8,6 +8,7 @@ from bot.core.errors import UserError
 from bot.chat.messages import Button
 from bot.core.parsing import ParseError, parse_date
 from bot.chat.router import Ctx
+from bot.services.audit import Actor
 
 
 def split_trailing_date(ctx: Ctx, tokens: list[str]) -> tuple[list[str], date | None]:
@@ -18,6 +19,11 @@ def split_trailing_date(ctx: Ctx, tokens: list[str]) -> tuple[list[str], date | 
         except ParseError:
             pass
     return tokens, None
+
+
+def actor(ctx: Ctx) -> Actor:
+    """The person speaking, as the audit trail names them ("console:Ada Admin")."""
+    return Actor.of(ctx.person, ctx.incoming.platform)
 
 
 def undo_buttons(ctx: Ctx) -> list[Button]:

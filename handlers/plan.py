@@ -20,7 +20,7 @@ from bot.services import plan as plans
 from bot.services.scores import team_calendar
 from bot.core.split import sub_periods
 from bot.core.workcal import calendar_for
-from handlers.common import tokens as split_args
+from handlers.common import actor, tokens as split_args
 
 WORDS = {
     "company": "company", "公司": "company", "全公司": "company",
@@ -50,7 +50,7 @@ def plan_command(ctx: Ctx) -> list[Reply]:
     if action == "confirm":
         row = _pending(ctx)
         proposal = plans.Proposal.from_json(row.payload)
-        count = plans.apply(row, _calendar(ctx, proposal), author=ctx.person, now=ctx.now, session=ctx.session)
+        count = plans.apply(row, _calendar(ctx, proposal), actor=actor(ctx), now=ctx.now, session=ctx.session)
         return [Reply(text=ctx.t("plan.applied", count=count, team=_who(ctx, proposal),
                                  metric=ctx.t(f"metric.{proposal.metric}"), period=proposal.period), lang=ctx.lang)]
     if action == "cancel":

@@ -9,7 +9,7 @@ from bot.store.tables.sales import Metric, Person, Role, Team
 from bot.core.periods import PeriodKind, parse_period
 from bot.chat.router import Ctx, Router
 from bot.services import org, targets
-from handlers.common import tokens as split_args
+from handlers.common import actor, tokens as split_args
 
 TEAM_WORDS = {"team", "团队", "全队", "本队", "小组"}
 
@@ -44,7 +44,7 @@ def target_command(ctx: Ctx) -> list[Reply]:
     metric = parse_metric(tokens[1])
     value = parse_metric_value(metric, tokens[2])
     period = parse_period(" ".join(tokens[3:]), ctx.today, default=PeriodKind.MONTH)
-    _, previous = targets.set_target(scope, subject.id, metric, period, value, set_by=ctx.person.id,
+    _, previous = targets.set_target(scope, subject.id, metric, period, value, actor=actor(ctx),
                                      now=ctx.now, session=ctx.session)
     team = ctx.require_team() if scope == "person" and subject.team_id is None else (
         subject if scope == "team" else org.get_team(subject.team_id, session=ctx.session))

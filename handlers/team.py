@@ -7,7 +7,7 @@ from bot.chat.messages import Reply
 from bot.store.tables.sales import Role
 from bot.chat.router import Ctx, Router
 from bot.services import org, roles
-from handlers.common import tokens
+from handlers.common import actor, tokens
 from handlers.help import LANG_WORDS
 
 SUBCOMMANDS = {
@@ -56,8 +56,7 @@ def create(ctx: Ctx, args: list[str]) -> list[Reply]:
     team = org.create_team(" ".join(args), tz=tz, currency=ctx.app.settings.currency,
                            lang=ctx.lang, now=ctx.now, session=ctx.session)
     if ctx.person.team_id is None and ctx.person.role == Role.MANAGER:
-        ctx.person.team_id = team.id
-        ctx.session.add(ctx.person)
+        org.move_person(ctx.person, team, actor=actor(ctx), now=ctx.now, session=ctx.session)
     return [ctx.reply("team_created", team=team)]
 
 
@@ -90,8 +89,7 @@ def add(ctx: Ctx, args: list[str]) -> list[Reply]:
     previous = org.get_team(person.team_id, session=ctx.session)
     if not ctx.is_admin:
         _may_move(ctx, person, previous, team)
-    person.team_id = team.id
-    ctx.session.add(person)
+    org.move_person(person, team, actor=actor(ctx), now=ctx.now, session=ctx.session)
     return [ctx.reply("team_added", person=person.name, team=team.name,
                       previous=previous.name if previous and previous.id != team.id else None)]
 
@@ -117,8 +115,7 @@ def remove(ctx: Ctx, args: list[str]) -> list[Reply]:
     if not ctx.is_admin and person.team_id != ctx.person.team_id:
         raise UserError("not_your_team")
     team = org.get_team(person.team_id, session=ctx.session)
-    person.team_id = None
-    ctx.session.add(person)
+    org.move_person(person, None, actor=actor(ctx), now=ctx.now, session=ctx.session)
     return [ctx.reply("team_removed", person=person.name, team=team.name if team else "—")]
 
 
@@ -141,9 +138,9 @@ def manager(ctx: Ctx, args: list[str]) -> list[Reply]:
         raise UserError("not_your_team")
     team = org.get_team(person.team_id, session=ctx.session)
     if mode == "off":
-        roles.step_back(person, session=ctx.session)
+        roles.set_role(person, Role.REP, actor=actor(ctx), now=ctx.now, session=ctx.session)
         return [ctx.reply("team_manager_off", person=person.name, team=team.name)]
-    roles.set_manager(person, sells=mode == "sells", session=ctx.session)
+    roles.set_role(person, Role.MANAGER, sells=mode == "sells", actor=actor(ctx), now=ctx.now, session=ctx.session)
     return [ctx.reply("team_manager", person=person.name, team=team.name, sells=person.sells)]
 
 

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from bot.cli import forms, plan, schedule
+from bot.cli import audit, forms, plan, schedule
 from bot.core.config import Settings, SettingsError, load_settings
 from bot.runtime.logs import configure_logging
 
@@ -70,7 +70,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 # Command groups that add their own subcommands: each has `add_commands(subparsers)`, whose parsers set
 # `func(args, settings) -> int`. The platforms' groups come from the wiring (bot/app.py).
-EXTENSIONS = (plan, schedule, forms)
+EXTENSIONS = (plan, schedule, forms, audit)
 
 
 def sync_platforms(sub):

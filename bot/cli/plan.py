@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.services.exporting import export_file
+from bot.services.audit import CLI
 from bot.services.importing import COLUMNS, KINDS, FileError, import_file
 
 
@@ -33,7 +34,7 @@ def add_commands(sub) -> None:
 def cmd_import(args, settings) -> int:
     app = args.wiring.app(settings)
     try:
-        report = import_file(app, args.kind, args.file, dry_run=args.dry_run)
+        report = import_file(app, args.kind, args.file, actor=CLI, dry_run=args.dry_run)
     except FileError as exc:
         print(f"pacebot: {exc}", file=sys.stderr)
         return 2
@@ -64,10 +65,10 @@ def cmd_apikey(args, settings) -> int:
     try:
         with app.db.session() as session:
             if args.action == "create":
-                _, key = apikeys.create(args.name, now=app.clock(), session=session)
+                _, key = apikeys.create(args.name, actor=CLI, now=app.clock(), session=session)
                 print(f"API key for {args.name} (shown once; store it in the integration now):\n{key}")
             elif args.action == "revoke":
-                apikeys.revoke(args.name, now=app.clock(), session=session)
+                apikeys.revoke(args.name, actor=CLI, now=app.clock(), session=session)
                 print(f"revoked the key {args.name}")
             else:
                 rows = apikeys.list_keys(session=session)

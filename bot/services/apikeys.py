@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.store.tables.plan import ApiKey
+from bot.services import audit
+from bot.services.audit import Actor
 
 PREFIX = "pb_"
 
@@ -25,8 +27,9 @@ class ApiKeyError(ValueError):
     pass
 
 
-def create(name: str, *, now: datetime, session: Session) -> tuple[ApiKey, str]:
-    """A new key for `name`; returns the row and the key itself, which is not stored anywhere."""
+def create(name: str, *, actor: Actor, now: datetime, session: Session) -> tuple[ApiKey, str]:
+    """A new key for `name`; returns the row and the key itself, which is not stored anywhere (the audit
+    entry, "apikey.create", holds only its prefix)."""
     name = name.strip()
     if not name or len(name) > 80:
         raise ApiKeyError("the name must be 1 to 80 characters")
@@ -36,6 +39,8 @@ def create(name: str, *, now: datetime, session: Session) -> tuple[ApiKey, str]:
     row = ApiKey(name=name, key_hash=digest(key), prefix=key[:10], created_at=now)
     session.add(row)
     session.flush()
+    audit.record(session, actor=actor, action="apikey.create", subject=f"api key {name}",
+                 after={"prefix": row.prefix}, now=now)
     return row, key
 
 
@@ -56,11 +61,14 @@ def list_keys(*, session: Session) -> list[ApiKey]:
     return list(session.exec(select(ApiKey).order_by(ApiKey.name)).all())
 
 
-def revoke(name: str, *, now: datetime, session: Session) -> ApiKey:
+def revoke(name: str, *, actor: Actor, now: datetime, session: Session) -> ApiKey:
+    """Revoke a key by name (recorded as "apikey.revoke"); revoking it again changes nothing."""
     row = session.exec(select(ApiKey).where(ApiKey.name == name.strip())).first()
     if row is None:
         raise ApiKeyError(f"no key named {name!r}")
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)
+        audit.record(session, actor=actor, action="apikey.revoke", subject=f"api key {row.name} ({row.prefix}…)",
+                     before={"state": "active"}, after={"state": "revoked"}, now=now)
     return row

@@ -94,15 +94,15 @@ def _targets(session, team, reps, manager, today, now) -> None:
     for i, rep in enumerate(reps):
         scale = Decimal(1) + Decimal(i % 3) / 10  # senior reps carry bigger targets
         for metric, value in MONTH_TARGETS.items():
-            targets.set_target("person", rep.id, metric, month, int(value * scale), set_by=manager.id, now=now,
-                               session=session)
-        targets.set_target("person", rep.id, Metric.CALLS, week, int(400 * scale), set_by=manager.id, now=now,
-                           session=session)
+            targets.write_target("person", rep.id, metric, month, int(value * scale), set_by=manager.id, now=now,
+                                 session=session)
+        targets.write_target("person", rep.id, Metric.CALLS, week, int(400 * scale), set_by=manager.id, now=now,
+                             session=session)
     team_month = sum(int(MONTH_TARGETS[Metric.REVENUE] * (1 + Decimal(i % 3) / 10)) for i in range(len(reps)))
-    targets.set_target("team", team.id, Metric.REVENUE, month, team_month, set_by=manager.id, now=now,
-                       session=session)
-    targets.set_target("team", team.id, Metric.REVENUE, quarter, team_month * 3, set_by=manager.id, now=now,
-                       session=session)
+    targets.write_target("team", team.id, Metric.REVENUE, month, team_month, set_by=manager.id, now=now,
+                         session=session)
+    targets.write_target("team", team.id, Metric.REVENUE, quarter, team_month * 3, set_by=manager.id, now=now,
+                         session=session)
 
 
 def _history(session, rep, team, calendar, today, now) -> int:

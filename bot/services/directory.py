@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from bot.store.tables.sales import Account, Person, Role, Team
 from bot.store.tables.directory import DEPARTMENT, DirectoryLink
-from bot.services import org
+from bot.services import org, roles
+from bot.services.audit import Actor
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def sync(platform: str, departments: Iterable[Department], members: Iterable[Mem
     for member in members:
         _person(platform, member, home[member.external_id], teams, defaults, now, session, report)
     if complete:
-        _gone(platform, {m.external_id for m in members}, session, report)
+        _gone(platform, {m.external_id for m in members}, now, session, report)
     return report
 
 
@@ -159,7 +160,7 @@ def _person(platform: str, member: Member, home: str | None, teams: dict[str, Te
             now: datetime, session: Session, report: SyncReport) -> None:
     person = org.find_account(platform, member.external_id, session=session)
     if not member.active:
-        _leave(person, session, report)
+        _leave(platform, person, now, session, report)
         return
     name = (member.name or member.external_id).strip()[:80]
     created = person is None
@@ -167,29 +168,27 @@ def _person(platform: str, member: Member, home: str | None, teams: dict[str, Te
         person = org.register(platform, member.external_id, name, lang=defaults.lang, role=Role.REP, now=now,
                               session=session)
     team = teams.get(home) if home is not None else None
-    updates = {"name": name, "team_id": team.id if team else person.team_id}
-    if team is not None and person.role == Role.REP and home in member.leads:
-        updates["role"] = Role.MANAGER  # never the other way: roles set in chat stay
-    changed = False
-    for attr, value in updates.items():
-        if getattr(person, attr) != value:
-            setattr(person, attr, value)
-            changed = True
+    by = Actor(None, f"sync:{platform}")
+    changed = person.name != name
     if changed:
+        person.name = name
         session.add(person)
+    if team is not None:
+        changed = org.move_person(person, team, actor=by, now=now, session=session) or changed
+        if person.role == Role.REP and home in member.leads:  # never the other way: roles set in chat stay
+            changed = roles.set_role(person, Role.MANAGER, actor=by, now=now, session=session) or changed
     report.add("people_created" if created else "people_updated" if changed else "people_unchanged")
 
 
-def _leave(person: Person | None, session: Session, report: SyncReport) -> None:
-    if person is not None and person.team_id is not None:
-        person.team_id = None
-        session.add(person)
+def _leave(platform: str, person: Person | None, now: datetime, session: Session, report: SyncReport) -> None:
+    if person is not None and org.move_person(person, None, actor=Actor(None, f"sync:{platform}"), now=now,
+                                              session=session):
         report.add("people_left")
 
 
-def _gone(platform: str, listed: set[str], session: Session, report: SyncReport) -> None:
+def _gone(platform: str, listed: set[str], now: datetime, session: Session, report: SyncReport) -> None:
     rows = session.exec(select(Account.account_id, Person).join(Person, Person.id == Account.person_id).where(
         Account.platform == platform, Person.team_id.is_not(None))).all()
     for account_id, person in rows:
         if account_id not in listed:
-            _leave(person, session, report)
+            _leave(platform, person, now, session, report)

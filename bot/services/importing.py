@@ -20,6 +20,7 @@ from bot.core.clock import local_today
 from bot.store.tables.sales import Person
 from bot.core.records import ActivityRecord, DealRecord, PersonRecord, Record, TargetRecord
 from bot.services import ingest, org
+from bot.services.audit import Actor
 from bot.services.plan import COMPANY_ID
 
 COLUMNS = {
@@ -109,8 +110,9 @@ def _cell(value):
 
 
 # -- importing ------------------------------------------------------------------------------------
-def import_file(app, kind: str, path: Path, *, dry_run: bool = False) -> Report:
-    """Check every row; store them all (in one transaction) only when every row is good and not a dry run."""
+def import_file(app, kind: str, path: Path, *, actor: Actor, dry_run: bool = False) -> Report:
+    """Check every row; store them all (in one transaction) only when every row is good and not a dry run.
+    Changed targets are recorded in the audit trail as `actor`'s."""
     header, rows = read_table(path)
     report = Report(kind)
     missing = sorted(REQUIRED[kind] - set(header))
@@ -138,7 +140,7 @@ def import_file(app, kind: str, path: Path, *, dry_run: bool = False) -> Report:
                 continue
             seen[key] = number
             try:
-                status = _store(app, kind, record, now=now, session=session)
+                status = _store(app, kind, record, actor=actor, now=now, session=session)
             except (ingest.UnknownRef, ValueError) as exc:
                 report.errors.append(RowError(number, getattr(exc, "column", KEY_COLUMN[kind]), str(exc)))
                 continue
@@ -177,7 +179,7 @@ class ColumnError(ValueError):
         self.column = column
 
 
-def _store(app, kind: str, record, *, now: datetime, session: Session) -> str:
+def _store(app, kind: str, record, *, actor: Actor, now: datetime, session: Session) -> str:
     if kind == "people":
         if not record.external_id and not record.accounts:
             raise ColumnError("external_id", "give an external_id or at least one account")
@@ -186,11 +188,11 @@ def _store(app, kind: str, record, *, now: datetime, session: Session) -> str:
             team = org.team_by_name(record.team, session=session) or org.create_team(
                 record.team, tz=app.settings.tz, currency=app.settings.currency, lang=app.settings.lang, now=now,
                 session=session)
-        return ingest.upsert_person(record, team, lang=app.settings.lang, now=now, session=session)[1]
+        return ingest.upsert_person(record, team, lang=app.settings.lang, actor=actor, now=now, session=session)[1]
     if kind == "targets":
         scope_id = _target_scope(record, session=session)
         try:
-            return ingest.upsert_target(record.scope, scope_id, record, now=now, session=session)
+            return ingest.upsert_target(record.scope, scope_id, record, actor=actor, now=now, session=session)
         except ValueError as exc:
             raise ColumnError("value", str(exc)) from None
     person = _rep(record.rep, session=session)

@@ -14,7 +14,8 @@ from bot.store.tables.sales import Account, Activity, Deal, Metric, Person, Role
 from bot.store.tables.plan import ExternalRef
 from bot.core.periods import Period, period_from_label
 from bot.core.records import ActivityRecord, DealRecord, PersonRecord, TargetRecord
-from bot.services import org, targets
+from bot.services import org, roles, targets
+from bot.services.audit import Actor
 
 NATIVE_DEAL = "pacebot:"  # export names deals that have no CRM id "pacebot:<id>", so they re-import as themselves
 
@@ -128,20 +129,25 @@ def find_person(rec: PersonRecord, *, session: Session) -> Person | None:
     return None
 
 
-def upsert_person(rec: PersonRecord, team: Team | None, *, lang: str, now: datetime,
+def upsert_person(rec: PersonRecord, team: Team | None, *, lang: str, actor: Actor, now: datetime,
                   session: Session) -> tuple[Person, str]:
     person = find_person(rec, session=session)
     role = Role(rec.role)
-    values = {"name": rec.name, "team_id": team.id if team else None, "lang": rec.lang or lang}
+    values = {"name": rec.name, "lang": rec.lang or lang}
     if person is None:
-        person = Person(created_at=now, role=role, **values)
+        person = Person(created_at=now, role=role, team_id=team.id if team else None, **values)
         session.add(person)
         session.flush()
         if rec.external_id:
             session.add(ExternalRef(kind="person", external_id=rec.external_id, ref_id=person.id))
         status = "created"
     else:
-        status = _status(person, {**values, "role": role})
+        status = _status(person, values)
+        moved = org.move_person(person, team, actor=actor, now=now, session=session)
+        # A manager who sells stays one when the file says "manager".
+        promoted = person.role != role and roles.set_role(person, role, sells=bool(person.sells), actor=actor,
+                                                           now=now, session=session)
+        status = "updated" if moved or promoted else status
     for item in (rec.accounts or "").split():
         platform, account = item.split(":", 1)
         existing = session.exec(select(Account).where(Account.platform == platform.lower(),
@@ -167,12 +173,13 @@ def target_period(rec: TargetRecord) -> Period:
     return period_from_label(rec.period)
 
 
-def upsert_target(scope: str, scope_id: int, rec: TargetRecord, *, now: datetime, session: Session) -> str:
+def upsert_target(scope: str, scope_id: int, rec: TargetRecord, *, actor: Actor, now: datetime,
+                  session: Session) -> str:
     metric, period, value = Metric(rec.metric), target_period(rec), target_value(rec)
     existing = session.exec(select(Target).where(
         Target.scope == scope, Target.scope_id == scope_id, Target.metric == metric.value,
         Target.period_kind == period.kind.value, Target.period_start == period.start)).first()
     if existing is not None and existing.value == value:
         return "unchanged"
-    targets.set_target(scope, scope_id, metric, period, value, set_by=None, now=now, session=session)
+    targets.set_target(scope, scope_id, metric, period, value, actor=actor, now=now, session=session)
     return "created" if existing is None else "updated"

@@ -9,6 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.core.errors import UserError
+from bot.services import audit
+from bot.services.audit import Actor
 from bot.store.tables.sales import Account, Person, Role, Team, TeamChannel
 from bot.core.workcal import calendar_for
 
@@ -105,6 +107,20 @@ def list_teams(*, session: Session) -> list[tuple[Team, int]]:
 
 def members(team_id: int, *, session: Session) -> list[Person]:
     return list(session.exec(select(Person).where(Person.team_id == team_id).order_by(Person.name)).all())
+
+
+def move_person(person: Person, team: Team | None, *, actor: Actor, now: datetime, session: Session) -> bool:
+    """Into `team` (None: off any team), kept in the audit trail; False if they were there already."""
+    team_id = team.id if team is not None else None
+    if person.team_id == team_id:
+        return False
+    previous = get_team(person.team_id, session=session)
+    person.team_id = team_id
+    session.add(person)
+    audit.record(session, actor=actor, action="team.move", subject=audit.person_subject(person),
+                 before={"team": previous.name if previous else None}, after={"team": team.name if team else None},
+                 now=now)
+    return True
 
 
 def managers_of(team_id: int, *, session: Session) -> list[Person]:

@@ -20,10 +20,12 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.core.errors import UserError
+from bot.core.metrics import from_base
 from bot.store.tables.sales import Metric, Person, Team
 from bot.store.tables.plan import PlanProposal
 from bot.core.periods import Period, PeriodKind, period_from_label
-from bot.services import roles, stats, targets
+from bot.services import audit, roles, stats, targets
+from bot.services.audit import Actor
 from bot.core.split import CalendarPlan, allocate_calendar, apportion, calendar_split, period_totals
 from bot.core.workcal import WorkCalendar
 
@@ -247,19 +249,27 @@ def update(row: PlanProposal, proposal: Proposal, *, now: datetime, session: Ses
     session.add(row)
 
 
-def apply(row: PlanProposal, calendar: WorkCalendar, *, author: Person, now: datetime, session: Session) -> int:
-    """Write every target of the proposal; returns how many (unit, period) targets were set."""
+def apply(row: PlanProposal, calendar: WorkCalendar, *, actor: Actor, now: datetime, session: Session) -> int:
+    """Write every target of the proposal and record the split as one "plan.split" entry; returns how many
+    (unit, period) targets were set."""
     proposal = Proposal.from_json(row.payload)
     metric = Metric(proposal.metric)
     count = 0
     for key, values in expand(proposal, calendar).items():
         scope, scope_id = key.split(":")
         for period, value in values.items():
-            targets.set_target(scope, int(scope_id), metric, period, value, set_by=author.id, now=now,
-                               session=session)
+            targets.write_target(scope, int(scope_id), metric, period, value, set_by=actor.person_id, now=now,
+                                 session=session)
             count += 1
     row.status, row.updated_at = "applied", now
     session.add(row)
+    subject = "company" if proposal.scope == "company" else audit.scope_subject(
+        proposal.scope, proposal.scope_id, session=session)
+    audit.record(session, actor=actor, action="plan.split",
+                 subject=f"{subject} · {metric.value} {proposal.period}",
+                 after={"total": from_base(metric, proposal.total), "method": proposal.method,
+                        "calendar": proposal.calendar, "targets": count,
+                        "units": {u.name: from_base(metric, u.total) for u in proposal.units}}, now=now)
     return count
 
 

@@ -9,10 +9,13 @@ split targets) has one definition here, used by every board, scorecard, digest a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import and_, false, or_
 from sqlmodel import Session, select
 
+from bot.services import audit
+from bot.services.audit import Actor
 from bot.store.tables.sales import Account, Person, Role
 
 # SQL form of `competes`, for queries that rank or count people.
@@ -40,12 +43,16 @@ def is_admin(person: Person, admins: Iterable[tuple[str, str]], *, session: Sess
     return any((platform, account) in admins for platform, account in accounts)
 
 
-def set_manager(person: Person, *, sells: bool, session: Session) -> None:
-    person.role, person.sells = Role.MANAGER, sells
+def set_role(person: Person, role: Role, *, sells: bool = False, actor: Actor, now: datetime,
+             session: Session) -> bool:
+    """A manager (`sells`: who also sells), or a rep again; kept in the audit trail. False if nothing changed."""
+    sells = bool(sells) and role == Role.MANAGER
+    before = {"role": person.role.value, "sells": bool(person.sells)}
+    after = {"role": role.value, "sells": sells}
+    if before == after:
+        return False
+    person.role, person.sells = role, sells
     session.add(person)
-
-
-def step_back(person: Person, *, session: Session) -> None:
-    """A manager goes back to being a rep (who always sells)."""
-    person.role, person.sells = Role.REP, False
-    session.add(person)
+    audit.record(session, actor=actor, action="role.set", subject=audit.person_subject(person), before=before,
+                 after=after, now=now)
+    return True

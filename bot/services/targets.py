@@ -6,13 +6,30 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.core.metrics import from_base
 from bot.store.tables.sales import Metric, Target
 from bot.core.periods import Period
+from bot.services import audit
+from bot.services.audit import Actor
 
 
-def set_target(scope: str, scope_id: int, metric: Metric, period: Period, value: int, *, set_by: int | None,
+def set_target(scope: str, scope_id: int, metric: Metric, period: Period, value: int, *, actor: Actor,
                now: datetime, session: Session) -> tuple[Target, int | None]:
-    """Create or replace a target; returns it and the value it replaced (None if new)."""
+    """Create or replace a target and record it ("target.set"); returns it and the value it replaced."""
+    row, previous = write_target(scope, scope_id, metric, period, value, set_by=actor.person_id, now=now,
+                                 session=session)
+    if previous != value:
+        audit.record(session, actor=actor, action="target.set",
+                     subject=f"{audit.scope_subject(scope, scope_id, session=session)} · {metric.value} {period.label}",
+                     before=None if previous is None else from_base(metric, previous),
+                     after=from_base(metric, value), now=now)
+    return row, previous
+
+
+def write_target(scope: str, scope_id: int, metric: Metric, period: Period, value: int, *, set_by: int | None,
+                 now: datetime, session: Session) -> tuple[Target, int | None]:
+    """Create or replace a target without an audit entry: for callers that record the change as a whole
+    (a confirmed plan is one "plan.split") and for demo data."""
     row = session.exec(select(Target).where(
         Target.scope == scope, Target.scope_id == scope_id, Target.metric == metric.value,
         Target.period_kind == period.kind.value, Target.period_start == period.start)).first()

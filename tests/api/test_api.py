@@ -14,6 +14,7 @@ from bot.store.tables.sales import Activity, Deal
 from bot.api.openapi import document
 from bot.runtime.server import HttpServer
 from bot.services import apikeys
+from bot.services.audit import CLI
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def front(app):
 @pytest.fixture
 def key(app):
     with app.db.session() as s:
-        return apikeys.create("telephony", now=app.clock(), session=s)[1]
+        return apikeys.create("telephony", actor=CLI, now=app.clock(), session=s)[1]
 
 
 def call(server, method, path, body=None, key=None, raw=None):
@@ -108,7 +109,7 @@ def test_unauthorised_and_revoked_keys_get_401(app, east, front, key):
     with app.db.session() as s:
         [row] = apikeys.list_keys(session=s)
         assert row.key_hash == apikeys.digest(key) and key not in row.key_hash and row.last_used_at is not None
-        apikeys.revoke("telephony", now=app.clock(), session=s)
+        apikeys.revoke("telephony", actor=CLI, now=app.clock(), session=s)
     assert call(front, "POST", "/api/v1/activity", dict(DAY, dialed=99), key)[0] == 401
     assert rows(app, Activity)[0].dialed == 80
 

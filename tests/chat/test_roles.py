@@ -195,3 +195,20 @@ def test_the_migration_makes_stored_admins_managers_and_keeps_sellers_ranked(emp
         got = {p.name: (p.role.value, p.sells) for p in s.exec(select(Person)).all()}
     assert got == {"Old admin": ("manager", False), "Selling lead": ("manager", True), "Lead": ("manager", False),
                    "Rep": ("rep", False)}
+
+
+def test_role_changes_and_team_moves_are_in_the_audit_trail(app, company):
+    company["mia"].say("team manager @ann sells")
+    company["mia"].say("team add @bo West")
+    assert "Wen is in West" in company["mia"].say("team add @wen East")  # refused: leaves no entry
+    out = company["admin"].say("audit")
+    lines = out.splitlines()
+    ann = next(line for line in lines if "role changed" in line and "Ann" in line)
+    assert "console:Mia" in ann and "manager" in ann
+    bo = next(line for line in lines if "team move" in line and "Bo" in line)
+    assert "East" in bo and "West" in bo
+    assert not [line for line in lines if "team move" in line and "Wen" in line and "East" in line.split("Wen")[1]]
+    from bot.store.tables.audit import AuditEntry
+    with app.db.session() as s:
+        wen = [e for e in s.exec(select(AuditEntry)).all() if "Wen" in e.subject]
+    assert [e.action for e in wen] == ["team.move"]  # only the admin's setup move into West

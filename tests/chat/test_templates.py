@@ -106,6 +106,8 @@ FEATURE_SAMPLES = {
     "coach_hint": dict(by_manager=True, hints=[
         SimpleNamespace(name=n, step=s, value=Decimal("0.2"), median=Decimal("0.35"), ratio=Decimal("0.57"), topic="x")
         for n, s in (("A", "connect_rate"), ("B", "talk"), ("C", "deal_size"), ("D", "dials"), ("E", None))]),
+    "audit": dict(since="7d", limit=1, tz="Asia/Shanghai", rows=[dict(at="2026-11-26 10:00", actor="cli",
+                  action="target.set", subject="team #1 T", changes="1 → 2")]),
 }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import inspect, text
 from bot.app import App, build_server
 from bot.services import apikeys, org, weblinks
 from bot.store.tables.sales import Role
+from bot.services.audit import CLI
 from tests.conftest import make_settings
 from tests.dingtalk_fake import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingTalk
 from tests.dingtalk_support import message, signed_headers
@@ -113,7 +114,7 @@ def front(db, clock, monkeypatch, tmp_path):
         manager.team_id = team.id
         session.add(manager)
         session.flush()
-        api_key = apikeys.create("fuzz", now=clock(), session=session)[1]
+        api_key = apikeys.create("fuzz", actor=CLI, now=clock(), session=session)[1]
         cookie = weblinks.open_session(manager.id, hours=8, now=clock(), session=session)
     server, _ = build_server(app, ["slack", "wecom", "dingtalk"])
     server.ready = True

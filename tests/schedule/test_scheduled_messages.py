@@ -17,6 +17,7 @@ from bot.core.periods import PeriodKind, period_containing
 from bot.schedule.scheduler import run_job
 from bot.services import org, targets
 from bot.services.digest import build_digest
+from bot.services.audit import CLI
 from tests.schedule_helpers import RecordingSender, make_org
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -54,9 +55,9 @@ def week_data(app, clock):
     w48 = period_containing(PeriodKind.WEEK, date(2026, 11, 23))
     with app.db.session() as s:
         # November has 21 working days, W48 five of them: Ann's week targets are 5/21 of the month's.
-        targets.set_target("person", ann, Metric.REVENUE, november, 210_000 * 100, set_by=None, now=now, session=s)
-        targets.set_target("person", ann, Metric.CALLS, november, 2_100, set_by=None, now=now, session=s)
-        targets.set_target("person", cai, Metric.DEALS, w48, 2, set_by=None, now=now, session=s)
+        targets.set_target("person", ann, Metric.REVENUE, november, 210_000 * 100, actor=CLI, now=now, session=s)
+        targets.set_target("person", ann, Metric.CALLS, november, 2_100, actor=CLI, now=now, session=s)
+        targets.set_target("person", cai, Metric.DEALS, w48, 2, actor=CLI, now=now, session=s)
         for d in range(23, 28):
             add_day(s, ann, date(2026, 11, d), 100, now)
         for d in range(16, 20):
