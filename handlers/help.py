@@ -18,7 +18,7 @@ def help_command(ctx: Ctx) -> list[Reply]:
             raise UserError("unknown_command", text=topic)
         return [ctx.reply("help_command", name=cmd.name, aliases=cmd.aliases,
                           usage=ctx.t(f"usage.{cmd.name}"), about=ctx.t(f"about.{cmd.name}"))]
-    return [ctx.reply("help", role="manager" if ctx.is_admin else ctx.person.role.value)]
+    return [ctx.reply("help", role="manager" if ctx.is_admin else ctx.person.role.value, is_admin=ctx.is_admin)]
 
 
 def lang_command(ctx: Ctx) -> list[Reply]:

@@ -270,7 +270,7 @@ class Router:
             if replies is not None:
                 return replies
         if not text:
-            return [ctx.reply("help", role="manager" if ctx.is_admin else ctx.person.role.value)]
+            return [ctx.reply("help", role="manager" if ctx.is_admin else ctx.person.role.value, is_admin=ctx.is_admin)]
         cmd, args, apart = self.match(text)
         if cmd is not None:
             ctx.command, ctx.args = cmd.name, args

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from bot.services import audit
@@ -25,14 +25,6 @@ COMPETES = or_(Person.role == Role.REP.value, Person.sells.is_(True))
 def competes(person: Person) -> bool:
     """Reps, and managers who sell."""
     return person.role == Role.REP or bool(person.sells)
-
-
-def admin_ids(admins: Iterable[tuple[str, str]], *, session: Session) -> set[int]:
-    """The people who hold one of the admin accounts right now."""
-    pairs = [and_(Account.platform == platform, Account.account_id == account) for platform, account in admins]
-    if not pairs:
-        return set()
-    return set(session.exec(select(Account.person_id).where(or_(false(), *pairs))).all())
 
 
 def is_admin(person: Person, admins: Iterable[tuple[str, str]], *, session: Session) -> bool:

@@ -15,10 +15,11 @@ class Rights:
         with self.app.db.session() as session:
             return roles.is_admin(person, self.app.settings.admin_accounts, session=session)
 
-    def can_see_team(self, person: Person, team_id: int) -> bool:
+    def can_see_team(self, person: Person, team_id: int, *, admin: bool | None = None) -> bool:
+        """`admin`: already asked for this request (a list of every team asks once, not once a team)."""
         if person.role == Role.MANAGER and person.team_id == team_id:
             return True
-        return self.is_admin(person)
+        return self.is_admin(person) if admin is None else admin
 
     def can_see_rep(self, person: Person, rep: Person) -> bool:
         return person.id == rep.id or (rep.team_id is not None and self.can_see_team(person, rep.team_id))

@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 from bot.core.metrics import ORDER
-from bot.store.tables.sales import Metric, Person, Role, Team
+from bot.store.tables.sales import Metric, Person, Team
 from bot.core.periods import PeriodError, parse_period
 from bot.services import org
 from bot.web import charts, data
@@ -47,12 +47,14 @@ class TeamPages:
     def home(self, req, person: Person) -> Response:
         lang = self.site.lang_for(req, person.lang)
         with self.app.db.session() as session:
-            teams = [t for t, _ in org.list_teams(session=session) if self.site.rights.can_see_team(person, t.id)]
+            admin = self.site.rights.is_admin(person)
+            teams = [t for t, _ in org.list_teams(session=session)
+                     if self.site.rights.can_see_team(person, t.id, admin=admin)]
         if not teams:
             if person.team_id is None:
                 return self.site.message(req, "200 OK", "web.error.no_team", lang=lang)
             return redirect(f"/team/{person.team_id}/rep/{person.id}")
-        if len(teams) == 1 and not self.site.rights.is_admin(person):
+        if len(teams) == 1 and not admin:
             return redirect(f"/team/{teams[0].id}")
         return html(self.site.render("home.html.j2", lang, req, person=person, teams=teams))
 

@@ -212,3 +212,9 @@ def test_role_changes_and_team_moves_are_in_the_audit_trail(app, company):
     with app.db.session() as s:
         wen = [e for e in s.exec(select(AuditEntry)).all() if "Wen" in e.subject]
     assert [e.action for e in wen] == ["team.move"]  # only the admin's setup move into West
+
+
+def test_help_lists_audit_for_admins_only(app, company):
+    assert "audit · audit 7d: who changed what" in company["admin"].say("help")
+    assert "audit 7d" not in company["mia"].say("help")
+    assert "audit 7d" not in company["ann"].say("help")
